@@ -1,0 +1,1 @@
+"""tap-infinity: a Singer tap for the Infinity Reports API v2 and Chronicall reports."""

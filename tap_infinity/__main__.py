@@ -1,0 +1,5 @@
+"""Entry point for ``python -m tap_infinity``."""
+
+from tap_infinity.tap import TapInfinity
+
+TapInfinity.cli()

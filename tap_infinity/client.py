@@ -1,0 +1,381 @@
+"""The shared base of every Infinity stream: auth, paging, streaming NDJSON, types and errors."""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+import typing as t
+from functools import cached_property
+from urllib.parse import urlparse
+
+import orjson
+import requests
+from requests.auth import HTTPBasicAuth
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.streams import RESTStream
+
+from tap_infinity.conversion import ConversionError, Record, RecordConverter
+from tap_infinity.schemas import Field, build_schema, field_kinds
+
+if t.TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+    from singer_sdk.tap_base import Tap
+
+#: Failures while reading a response body that a new request for the rest of the page cures.
+BODY_ERRORS = (
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+)
+CHUNK_BYTES = 1 << 18
+
+
+class TruncatedPage(requests.exceptions.ChunkedEncodingError):
+    """The body ended in the middle of an NDJSON line."""
+
+
+class PartitionAccessError(FatalAPIError):
+    """HTTP 403: the user may not read this partition (an igrp or a Chronicall report)."""
+
+
+def api_message(response: requests.Response) -> str:
+    """The API's own error text: a JSON string, an object's message, or the raw body."""
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return response.text.strip()[:300] or response.reason
+    if isinstance(body, dict):
+        body = body.get("message") or body.get("error") or body
+    return str(body)[:300]
+
+
+def retry_after_seconds(response: requests.Response | None) -> float | None:
+    """Seconds a 429/503 asks us to wait: Retry-After as seconds or as an HTTP date."""
+    value = response.headers.get("Retry-After") if response is not None else None
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        moment = email.utils.parsedate_to_datetime(value) if value else None
+        return None if moment is None else max(0.0, moment.timestamp() - time.time())
+
+
+class RetryPolicy:
+    """How long to wait before try N+1: Retry-After when the server says, else jittered backoff.
+
+    The SDK's default backoff ignores Retry-After and adds up to a second of jitter, which makes
+    millisecond waits in tests impossible; this policy is shared by request retries (through the
+    SDK's backoff decorator) and by re-requests after a broken response body.
+    """
+
+    def __init__(self, config: t.Mapping[str, t.Any]) -> None:
+        self.max_retries: int = config.get("max_retries", 6)
+        self.base: float = config.get("retry_base_seconds", 2.0)
+        self.cap: float = config.get("retry_max_seconds", 300.0)
+
+    def wait(self, attempt: int, exception: BaseException | None) -> float:
+        response = getattr(exception, "response", None)
+        told = retry_after_seconds(response)
+        if told is not None:
+            return min(told, self.cap)
+        exponential = min(self.base * 2**attempt, self.cap)
+        return exponential * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not crypto
+
+
+class InfinityStream(RESTStream[t.Any]):
+    """A route of the Infinity Reports/Config API v2, read one igrp partition at a time.
+
+    Subclasses declare `fields` (the schema) and `route` (formatted with the igrp), and choose the
+    paging: `KeysetStream` for triggers, `OffsetStream` for configuration tables.
+    """
+
+    fields: t.ClassVar[list[Field]]
+    route: t.ClassVar[str]
+    # The converter already gives every value the schema's type; a second pass would only cost.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
+
+    def __init__(self, tap: Tap, extra_fields: list[Field] | None = None) -> None:
+        super().__init__(tap=tap, schema=build_schema([*self.fields, *(extra_fields or [])]))
+        self.retry_policy = RetryPolicy(self.config)
+        # A checkpoint per page: a killed sync resumes losing nothing, re-reading under a page.
+        self.STATE_MSG_FREQUENCY = self.page_size
+
+    @property
+    def url_base(self) -> str:
+        return str(self.config["api_url"]).rstrip("/")
+
+    @property
+    def path(self) -> str:  # type: ignore[override]
+        return self.route
+
+    @property
+    def partitions(self) -> list[dict]:
+        return [{"igrp": igrp} for igrp in self.config.get("igrps", [])]
+
+    @property
+    def authenticator(self) -> HTTPBasicAuth:
+        return HTTPBasicAuth(self.config["username"], self.config["password"])
+
+    @property
+    def timeout(self) -> int:
+        return int(self.config.get("request_timeout", 300))
+
+    @cached_property
+    def requests_session(self) -> requests.Session:
+        session = super().requests_session
+        if self.config.get("ca_bundle"):
+            session.verify = self.config["ca_bundle"]
+        return session
+
+    @property
+    def page_size(self) -> int:
+        return int(self.config.get("page_size", 10000))
+
+    @cached_property
+    def converter(self) -> RecordConverter:
+        """Built once, from the schema as finally discovered (custom fields included)."""
+        return RecordConverter(field_kinds(self.schema), self.config.get("timezone", "UTC"))
+
+    def where(self, context: Context | None) -> str:
+        """Names the stream and partition in messages, e.g. ``calls (igrp 101)``."""
+        return f"{self.name} (igrp {context['igrp']})" if context else self.name
+
+    # --- request parameters -------------------------------------------------------------
+
+    def base_params(self, context: Context | None) -> dict[str, t.Any]:
+        """Parameters every page of this stream sends, whatever the cursor."""
+        params: dict[str, t.Any] = {"format": "json"}
+        display = self.display_fields()
+        if display:
+            params["display[]"] = display
+        if self.config.get("root_org_id") is not None:
+            params["rootOrgId"] = self.config["root_org_id"]
+        return params
+
+    def display_fields(self) -> list[str] | None:
+        """Selected properties for display[] pushdown; None when everything is selected."""
+        properties = list(self.schema["properties"])
+        selected = [name for name in properties if self.mask.get(("properties", name), True)]
+        if len(selected) == len(properties):
+            return None
+        always = [key for key in (*self.primary_keys, self.replication_key) if key and key != "igrp"]
+        return [name for name in properties if name in selected or name in always]
+
+    def page_params(self, context: Context | None, cursor: t.Any, limit: int) -> dict[str, t.Any]:
+        raise NotImplementedError
+
+    def first_cursor(self, context: Context | None) -> t.Any:
+        raise NotImplementedError
+
+    def next_cursor(self, cursor: t.Any, record: Record) -> t.Any:
+        raise NotImplementedError
+
+    # --- HTTP -----------------------------------------------------------------------------
+
+    def _request(self, prepared_request: requests.PreparedRequest, context: Context | None) -> requests.Response:
+        """Send with ``stream=True`` so pages are parsed while they arrive."""
+        response = self.requests_session.send(
+            self.authenticator(prepared_request), timeout=self.timeout, stream=True
+        )
+        self.validate_response(response)
+        return response
+
+    def validate_response(self, response: requests.Response) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        route = urlparse(response.url).path
+        message = api_message(response)
+        response.close()
+        if status == 429 or status >= 500:
+            raise RetriableAPIError(f"HTTP {status} from {route}: {message}", response)
+        if status == 401:
+            raise FatalAPIError(
+                f"Infinity rejected the credentials of user {self.config.get('username')!r} "
+                f"(HTTP 401 from {route}): check the username and password settings"
+            )
+        if status == 403:
+            raise PartitionAccessError(f"HTTP 403 from {route}: the user may not read it: {message}")
+        raise FatalAPIError(f"HTTP {status} from {route}: {message}")
+
+    def backoff_wait_generator(self) -> t.Generator[float, t.Any, None]:  # type: ignore[override]
+        """Retry-After aware waits; backoff sends each failure's exception in."""
+        exception = yield  # type: ignore[misc]
+        attempt = 0
+        while True:
+            exception = yield self.retry_policy.wait(attempt, exception)
+            attempt += 1
+
+    def backoff_max_tries(self) -> int:
+        return self.retry_policy.max_retries + 1
+
+    def backoff_jitter(self, value: float) -> float:
+        return value  # jitter is part of RetryPolicy.wait, and never applied to Retry-After
+
+    def backoff_handler(self, details: t.Any) -> None:
+        exception = details.get("exception")
+        self.logger.warning(
+            "%s: try %d failed (%s); retrying in %.2fs",
+            self.name, details.get("tries"), describe(exception), details.get("wait") or 0,
+        )
+
+    # --- pages ------------------------------------------------------------------------------
+
+    def request_records(self, context: Context | None) -> t.Iterable[dict]:
+        """Read the partition page by page, emitting each record as its line arrives.
+
+        The SDK's paginators decide the next page from a response they have read whole; here
+        the body streams, the next cursor is known only once its rows are emitted, and a body
+        that breaks off mid-page is resumed from the last emitted row (the rest of the same
+        page, ``limit`` reduced by what was received), so this loop is the tap's own.
+        """
+        send = self.request_decorator(self._request)
+        cursor = self.first_cursor(context)
+        remaining = self.page_size
+        body_failures = 0
+        with self.get_http_request_counter() as request_counter:
+            request_counter.with_context(context)
+            while True:
+                request = self.build_prepared_request(
+                    method="GET", url=self.get_url(context), params=self.page_params(context, cursor, remaining)
+                )
+                response = self._send(send, request, context)
+                request_counter.increment()
+                received = 0
+                try:
+                    for record in self.parse_records(response, context, cursor):
+                        yield record
+                        cursor = self.next_cursor(cursor, record)
+                        received += 1
+                except BODY_ERRORS as exc:
+                    body_failures += 1
+                    if body_failures > self.retry_policy.max_retries:
+                        raise FatalAPIError(
+                            f"{self.where(context)}: gave up after {body_failures} broken responses "
+                            f"at cursor {cursor}: {describe(exc)}"
+                        ) from None
+                    wait = self.retry_policy.wait(body_failures - 1, exc)
+                    self.logger.warning(
+                        "%s: response broke off after %d rows (%s); re-requesting the rest of the "
+                        "page after cursor %s in %.2fs",
+                        self.where(context), received, describe(exc), cursor, wait,
+                    )
+                    remaining -= received
+                    time.sleep(wait)
+                    continue
+                finally:
+                    response.close()
+                body_failures = 0
+                if received < remaining:
+                    return
+                remaining = self.page_size
+
+    def _send(self, send: t.Callable, request: requests.PreparedRequest, context: Context | None) -> requests.Response:
+        """One request through the SDK's retrying decorator, with a clear line when it gives up."""
+        try:
+            return send(request, context)
+        except PartitionAccessError as exc:
+            raise PartitionAccessError(f"{self.where(context)}: {exc}") from None
+        except FatalAPIError as exc:
+            raise FatalAPIError(f"{self.where(context)}: {exc}") from None
+        except (RetriableAPIError, *BODY_ERRORS) as exc:
+            raise FatalAPIError(
+                f"{self.where(context)}: gave up after {self.backoff_max_tries()} tries: {describe(exc)}"
+            ) from None
+
+    def parse_records(self, response: requests.Response, context: Context | None, cursor: t.Any) -> t.Iterator[Record]:
+        """Typed records from an NDJSON body, parsed line by line as it streams in."""
+        convert = self.converter
+        previous = cursor
+        for line, complete in iter_lines(response):
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                if not complete:
+                    raise TruncatedPage(f"body ended mid-line after {len(line)} bytes") from None
+                raise FatalAPIError(self.bad_line(context, previous, line, "is not JSON")) from None
+            if record.__class__ is not dict:
+                raise FatalAPIError(self.bad_line(context, previous, line, "is not a JSON object"))
+            try:
+                yield convert(record)
+            except ConversionError as exc:
+                raise FatalAPIError(self.bad_line(context, previous, line, str(exc))) from None
+            previous = self.next_cursor(previous, record)
+
+    def bad_line(self, context: Context | None, previous: t.Any, line: bytes, problem: str) -> str:
+        start = line[:80].decode("utf-8", "replace")
+        return f"{self.where(context)}: the line after cursor {previous} {problem}; it starts {start!r}"
+
+
+def iter_lines(response: requests.Response) -> t.Iterator[tuple[bytes, bool]]:
+    """The body's non-empty lines as they arrive; the flag is False for a final unterminated one."""
+    pending = b""
+    for chunk in response.iter_content(chunk_size=CHUNK_BYTES):
+        lines = chunk.split(b"\n")
+        if pending:
+            lines[0] = pending + lines[0]
+        pending = lines.pop()
+        for line in lines:
+            if line:
+                yield line, True
+    if pending.strip():
+        yield pending, False
+
+
+def describe(exception: BaseException | None) -> str:
+    """A short, secret-free account of a failure: status and route, or the error's class."""
+    if isinstance(exception, RetriableAPIError | FatalAPIError):
+        return str(exception)
+    if exception is None:
+        return "unknown error"
+    return type(exception).__name__
+
+
+class KeysetStream(InfinityStream):
+    """A trigger route: rowId ascending, ``filter[]=rowId-gt-value-{last}``, never offset (doc 002)."""
+
+    primary_keys: t.ClassVar[list[str]] = ["igrp", "rowId"]
+    replication_key = "rowId"
+    is_sorted = True
+
+    def first_cursor(self, context: Context | None) -> int:
+        """The bookmark; on a first sync 0, since the SDK would offer the start_date string."""
+        bookmark = self.get_starting_replication_key_value(context)
+        return bookmark if isinstance(bookmark, int) else 0
+
+    def next_cursor(self, cursor: int, record: Record) -> int:
+        return record["rowId"]  # type: ignore[no-any-return]
+
+    def page_params(self, context: Context | None, cursor: int, limit: int) -> dict[str, t.Any]:
+        params = self.base_params(context)
+        params["sort[]"] = "rowId-asc"
+        params["filter[]"] = [f"rowId-gt-value-{cursor}", *self.config.get("filters", [])]
+        params["limit"] = limit
+        params["tz"] = self.config.get("timezone", "UTC")
+        if self.config.get("start_date"):
+            params["startDate"] = self.config["start_date"]
+        if self.config.get("end_date"):
+            params["endDate"] = self.config["end_date"]
+        if self.config.get("exclude_pii_data"):
+            params["excludePiiData"] = 1
+        return params
+
+
+class OffsetStream(InfinityStream):
+    """A configuration table: full table per igrp, ``limit``/``offset`` until a short page."""
+
+    def first_cursor(self, context: Context | None) -> int:
+        return 0
+
+    def next_cursor(self, cursor: int, record: Record) -> int:
+        return cursor + 1
+
+    def page_params(self, context: Context | None, cursor: int, limit: int) -> dict[str, t.Any]:
+        params = self.base_params(context)
+        params["limit"] = limit
+        params["offset"] = cursor
+        params["tz"] = self.config.get("timezone", "UTC")
+        return params

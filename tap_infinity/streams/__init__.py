@@ -1,0 +1,1 @@
+"""Streams, grouped by API family."""

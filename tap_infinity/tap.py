@@ -1,0 +1,142 @@
+"""TapInfinity: the settings and the streams; everything else lives in the stream modules."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+import typing as t
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from singer_sdk import Tap
+from singer_sdk import typing as th
+from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
+
+from tap_infinity.schemas.triggers import custom_fields
+from tap_infinity.streams.triggers import TRIGGER_STREAMS, sample_custom_fields
+
+if t.TYPE_CHECKING:
+    from singer_sdk.streams import Stream
+
+SECRET_SETTINGS = ("password",)
+CUSTOM_PREFIXES = ("pt_", "c_")
+
+
+class TapInfinity(Tap):
+    """Singer tap for the Infinity Reports API v2."""
+
+    name = "tap-infinity"
+    message_writer_class = MsgSpecWriter
+    # The catalog depends on the API (custom fields are sampled), so discovery validates config.
+    dynamic_catalog = True
+
+    config_jsonschema = th.PropertiesList(
+        th.Property("username", th.StringType, required=True, title="Username",
+                    description="Infinity API login (HTTP basic auth)"),
+        th.Property("password", th.StringType, required=True, secret=True, title="Password",
+                    description="Infinity API password"),
+        th.Property("igrps", th.ArrayType(th.IntegerType), required=True, title="Installations",
+                    description="Installation ids (igrps) to read; each is a partition with its own bookmark"),
+        th.Property("api_url", th.StringType, default="https://api.infinitycloud.com", title="API URL",
+                    description="Base URL; the tap appends /reports/v2/... and /config/v2/..."),
+        th.Property("start_date", th.DateType, title="Start date",
+                    description="Read triggers on or after this date (YYYY-MM-DD, in `timezone`)"),
+        th.Property("end_date", th.DateType, title="End date",
+                    description="Read triggers up to and including this date (YYYY-MM-DD, in `timezone`)"),
+        th.Property("timezone", th.StringType, default="UTC", title="Timezone",
+                    description="IANA timezone sent as `tz`; datetimes are emitted as ISO-8601 with its offset"),
+        th.Property("page_size", th.IntegerType(minimum=1, maximum=10000), default=10000, title="Page size",
+                    description="Rows per request (the API's maximum is 10,000)"),
+        th.Property("filters", th.ArrayType(th.StringType), default=[], title="Filters",
+                    description="Extra filter[] values for trigger streams, e.g. `outcomeType-ne-value-V`"),
+        th.Property("exclude_pii_data", th.BooleanType, default=False, title="Exclude PII data",
+                    description="Ask the API to redact PII (sends excludePiiData=1)"),
+        th.Property("root_org_id", th.IntegerType, title="Root organisation",
+                    description="Only rows of this organisation and its descendants (sends rootOrgId)"),
+        th.Property("custom_fields", th.ArrayType(th.StringType), default=[], title="Custom fields",
+                    description="pt_* / c_* fields to add to the trigger schemas as strings"),
+        th.Property("request_timeout", th.NumberType(minimum=1), default=300, title="Request timeout",
+                    description="Seconds to wait for the server to answer or send more of a body"),
+        th.Property("max_retries", th.IntegerType(minimum=0), default=6, title="Maximum retries",
+                    description="Retries of a failing request (429, 5xx, reset, timeout, cut-off body)"),
+        th.Property("retry_base_seconds", th.NumberType(minimum=0), default=2.0, title="Retry base wait",
+                    description="First backoff wait in seconds, doubled on each retry (with jitter)"),
+        th.Property("retry_max_seconds", th.NumberType(minimum=0), default=300.0, title="Retry maximum wait",
+                    description="Longest single wait, including one asked for by Retry-After"),
+        th.Property("ca_bundle", th.StringType, title="CA bundle",
+                    description="Path of a CA bundle for TLS verification (verification is always on)"),
+    ).to_dict()
+
+    def discover_streams(self) -> list[Stream]:
+        extra = custom_fields(self.custom_field_names())
+        return [cls(self, extra_fields=extra if cls.accepts_custom_fields else None) for cls in TRIGGER_STREAMS]
+
+    def custom_field_names(self) -> list[str]:
+        """Configured custom fields, plus those in the input catalog or, in discovery, the API's."""
+        names = list(self.config.get("custom_fields", []))
+        if self.input_catalog is not None:
+            for entry in self.input_catalog.values():
+                names += [name for name in entry.schema.properties or {} if name.startswith(CUSTOM_PREFIXES)]
+        elif self.config.get("igrps") and self.config.get("password"):
+            names += sample_custom_fields(self)
+        return sorted(set(names))
+
+    def _validate_config(self, *, raise_errors: bool = True) -> list[str]:
+        """The SDK's JSON schema checks, plus what a schema cannot say, with secrets redacted."""
+        try:
+            errors = super()._validate_config(raise_errors=raise_errors)
+        except ConfigValidationError as exc:
+            errors = list(exc.errors)
+        errors += setting_errors(self.config)
+        secrets = [str(self.config[key]) for key in SECRET_SETTINGS if self.config.get(key)]
+        errors = [redact(error, secrets) for error in errors]
+        if errors and raise_errors:
+            raise ConfigValidationError("Config validation failed", errors=errors)
+        return errors
+
+    @classmethod
+    def invoke(cls, **kwargs: t.Any) -> None:  # type: ignore[override]
+        """Sync, ending a fatal API error with its one line and exit code 1, not a traceback."""
+        try:
+            super().invoke(**kwargs)
+        except FatalAPIError as exc:
+            cls.logger.error("%s", exc)  # noqa: TRY400
+            sys.exit(1)
+
+
+def setting_errors(config: t.Mapping[str, t.Any]) -> list[str]:
+    """Rules the settings' JSON schema cannot express, one message per broken setting."""
+    errors = []
+    dates = {}
+    for key in ("start_date", "end_date"):
+        if config.get(key):
+            try:
+                dates[key] = datetime.date.fromisoformat(str(config[key]))
+            except ValueError:
+                errors.append(f"Setting {key}: {config[key]!r} is not a date (YYYY-MM-DD)")
+    if len(dates) == 2 and dates["start_date"] > dates["end_date"]:
+        errors.append("Setting end_date: it is before start_date")
+    timezone = config.get("timezone", "UTC")
+    try:
+        ZoneInfo(str(timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        errors.append(f"Setting timezone: {timezone!r} is not an IANA timezone name")
+    if "igrps" in config and not config["igrps"]:
+        errors.append("Setting igrps: list at least one installation id")
+    for value in config.get("filters", []):
+        if "-value-" not in str(value):
+            errors.append(f"Setting filters: {value!r} is not of the form field-op-value-value")
+    for name in config.get("custom_fields", []):
+        if not str(name).startswith(CUSTOM_PREFIXES):
+            errors.append(f"Setting custom_fields: {name!r} does not start with pt_ or c_")
+    return errors
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
+if __name__ == "__main__":
+    TapInfinity.cli()

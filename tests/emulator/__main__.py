@@ -1,0 +1,66 @@
+"""Command line: serve the emulator until SIGTERM/SIGINT (for demos and out-of-process tests).
+
+    python -m tests.emulator --port 0 --igrps 101:200000,202:5000 --seed 1 \\
+        --username U --password P --chronicall-key K [--fault-rate 0.2] [--verbose]
+
+Prints exactly one line, `READY http://127.0.0.1:PORT`, once serving.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from .emulator import Emulator
+from .faults import RANDOM_KINDS
+
+
+def _igrps(text: str) -> dict[int, int]:
+    try:
+        return {int(igrp): int(count) for igrp, count in (item.split(":") for item in text.split(",") if item)}
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected IGRP:COUNT[,IGRP:COUNT...]") from None
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split(",") if x)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.emulator", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--igrps", type=_igrps, default={101: 3000, 202: 500}, help="IGRP:COUNT,...")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--username", default="api.user@example.com")
+    parser.add_argument("--password", default="s3cret-pass")
+    parser.add_argument("--chronicall-key", default="chron-key")
+    parser.add_argument("--forbidden-igrps", type=_ints, default=())
+    parser.add_argument("--max-limit", type=int, default=10000)
+    parser.add_argument("--fault-rate", type=float, default=0.0)
+    parser.add_argument("--fault-kinds", default=",".join(RANDOM_KINDS))
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    args = parser.parse_args(argv)
+
+    emu = Emulator(args.igrps, seed=args.seed, username=args.username, password=args.password,
+                   forbidden_igrps=args.forbidden_igrps, max_limit=args.max_limit,
+                   chronicall_api_key=args.chronicall_key, verbose=args.verbose)
+    if args.fault_rate:
+        emu.set_faults(rate=args.fault_rate, kinds=tuple(k for k in args.fault_kinds.split(",") if k))
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+    emu.start(port=args.port, host=args.host)
+    print(f"READY {emu.url}", flush=True)
+    if args.verbose:
+        print(f"generated in {emu.generation_seconds:.2f}s: {emu.counts()}", file=sys.stderr, flush=True)
+    while not stopping.wait(0.5):
+        pass
+    emu.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

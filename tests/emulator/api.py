@@ -1,0 +1,104 @@
+"""Routing of Infinity Reports/Config API v2 GET requests to the data model (auth is the server's).
+
+`InfinityApi.get` is shared by the HTTP server and by `Emulator.rows()`, so the ground truth a
+test compares against is computed by exactly the code that serves the requests.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import schema
+from .datagen import Installation
+from .engine import TriggerSelection, select_table
+from .query import ApiError, Query, normalize_params, parse_query
+from .store import TriggerStore
+
+_IGRP = r"(?P<igrp>[^/]+)"
+_ROUTES = (
+    ("triggers", re.compile(rf"/reports/v2/igrps/{_IGRP}/triggers/(?P<route>[^/]+)/?")),
+    ("triggers", re.compile(r"/reports/v2/triggers/(?P<route>[^/]+)/?")),  # legacy ?igrp=N form
+    ("organisations", re.compile(rf"/reports/v2/igrps/{_IGRP}/organisations/?")),
+    ("dgrps", re.compile(rf"/config/v2/igrps/{_IGRP}/dgrps/?")),
+    ("numbers", re.compile(rf"/config/v2/igrps/{_IGRP}/dgrps/(?P<dgrp>[^/]+)/numbers/?")),
+)
+CONTENT_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
+
+
+def _route(path: str) -> tuple[str, dict[str, str]]:
+    """The route kind and path parameters of `path` (404 when no route matches)."""
+    for kind, pattern in _ROUTES:
+        m = pattern.fullmatch(path)
+        if m:
+            return kind, m.groupdict()
+    raise ApiError(404, "Resource not found")
+
+
+@dataclass
+class ApiResult:
+    content_type: str
+    lines: list[bytes]  # the body, one element per output line
+
+
+class InfinityApi:
+    def __init__(self, installations: dict[int, Installation], stores: dict[int, TriggerStore],
+                 forbidden: frozenset[int], max_limit: int) -> None:
+        self.installations = installations
+        self.stores = stores
+        self.forbidden = forbidden
+        self.max_limit = max_limit
+
+    def get(self, path: str, params: dict[str, list[str]], *, capped: bool = True,
+            corrupt: bool = True) -> ApiResult:
+        """Answer GET `path`; `capped` False drops the default/maximum limit (ground truth),
+        `corrupt` False ignores corrupt_row replacements. Raises ApiError."""
+        kind, groups = _route(path)
+        igrp = self._igrp(groups.get("igrp") or self._igrp_param(params))
+        inst = self.installations[igrp]
+        max_limit = self.max_limit if capped else None
+
+        if kind == "triggers":
+            route = groups["route"]
+            if route not in schema.TRIGGER_ROUTES and route != schema.ITEMISED_ROUTE:
+                raise ApiError(404, "Resource not found")
+            fields = schema.ITEMISED_FIELDSET if route == schema.ITEMISED_ROUTE else schema.TRIGGER_FIELDSET
+            q = parse_query(params, fields, max_limit=max_limit, dated=True)
+            selection = TriggerSelection(self.stores[igrp], route, q, self._subtree(inst, q))
+            return ApiResult(CONTENT_TYPES[q.fmt], selection.lines(apply_corruption=corrupt))
+
+        if kind == "organisations":
+            q = parse_query(params, schema.ORG_FIELDSET, max_limit=max_limit, dated=False)
+            return ApiResult(CONTENT_TYPES[q.fmt], select_table(inst.orgs, q, self._subtree(inst, q)))
+        if kind == "dgrps":
+            q = parse_query(params, schema.DGRP_FIELDSET, max_limit=max_limit, dated=False)
+            return ApiResult(CONTENT_TYPES[q.fmt], select_table(inst.dgrps, q, self._subtree(inst, q)))
+        rows = inst.numbers
+        if groups["dgrp"] != "all":
+            rows = [n for n in rows if n["dgrp"] == groups["dgrp"]]
+            if not rows:
+                raise ApiError(404, "Resource not found")
+        q = parse_query(params, schema.NUMBER_FIELDSET, max_limit=max_limit, dated=False)
+        return ApiResult(CONTENT_TYPES[q.fmt], select_table(rows, q, self._subtree(inst, q)))
+
+    @staticmethod
+    def _igrp_param(params: dict[str, list[str]]) -> str:
+        values = normalize_params(params).get("igrp")
+        if not values or not values[-1]:
+            raise ApiError(400, "Missing required parameter 'igrp'")
+        return values[-1]
+
+    def _igrp(self, text: str) -> int:
+        """The installation id, checked for access (403) and existence (404)."""
+        if not text.isdigit():
+            raise ApiError(404, "Resource not found")
+        igrp = int(text)
+        if igrp in self.forbidden:
+            raise ApiError(403, "You do not have permission to access this installation")
+        if igrp not in self.installations:
+            raise ApiError(404, "Resource not found")
+        return igrp
+
+    @staticmethod
+    def _subtree(inst: Installation, q: Query) -> frozenset[int] | None:
+        return None if q.root_org is None else inst.org_subtree(q.root_org)

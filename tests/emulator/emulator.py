@@ -1,0 +1,161 @@
+"""The `Emulator` facade: builds the data, serves it over HTTP, and exposes test controls."""
+
+from __future__ import annotations
+
+import csv
+import threading
+import time
+from typing import Any, Iterable, Mapping
+from urllib.parse import parse_qs, urlsplit
+
+from . import schema
+from .api import InfinityApi
+from .datagen import Installation, TriggerGenerator, build_installation
+from .faults import RANDOM_KINDS, FaultInjector
+from .jsonio import loads
+from .server import EmulatorHTTPServer, LoggedRequest
+from .store import TriggerStore
+
+try:
+    from .chronicall import ChronicallModel
+except ModuleNotFoundError as exc:  # the Chronicall model is written separately
+    if exc.name != f"{__package__}.chronicall":
+        raise
+    ChronicallModel = None  # type: ignore[assignment,misc]
+
+
+class Emulator:
+    """An in-process Infinity Reports API v2 (+ Chronicall) server with deterministic data."""
+
+    def __init__(self, igrps: Mapping[int, int], seed: int = 0, username: str = "api.user@example.com",
+                 password: str = "s3cret-pass", forbidden_igrps: Iterable[int] = (),
+                 max_limit: int = 10000, chronicall_api_key: str = "chron-key",
+                 verbose: bool = False) -> None:
+        self.username, self.password, self.verbose = username, password, verbose
+        started = time.perf_counter()
+        self.installations: dict[int, Installation] = {}
+        self.generators: dict[int, TriggerGenerator] = {}
+        self.stores: dict[int, TriggerStore] = {}
+        for igrp, count in igrps.items():
+            inst = build_installation(int(igrp), seed)
+            self.installations[inst.igrp] = inst
+            self.generators[inst.igrp] = TriggerGenerator(inst, seed, count)
+            self.stores[inst.igrp] = TriggerStore()
+            self.stores[inst.igrp].add(self.generators[inst.igrp].generate(count))
+        self.generation_seconds = time.perf_counter() - started
+        self.api = InfinityApi(self.installations, self.stores, frozenset(forbidden_igrps), max_limit)
+        self.faults = FaultInjector()
+        self.chronicall = ChronicallModel(api_key=chronicall_api_key, seed=seed) if ChronicallModel else None
+        self._append_lock = threading.Lock()
+        self._log_lock = threading.Lock()
+        self._log: list[LoggedRequest] = []
+        self._server: EmulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self, port: int = 0, host: str = "127.0.0.1") -> "Emulator":
+        """Serve on `host`:`port` (0 = a free port) from a daemon thread."""
+        if self._server is not None:
+            return self
+        self._server = EmulatorHTTPServer((host, port), self)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
+                                        name="infinity-emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and drop open keep-alive connections."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.close_connections()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> "Emulator":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the emulator is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    # -- ground truth ----------------------------------------------------------------------------
+
+    def rows(self, path: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """What GET `path` returns, as dicts, without the limit cap, faults or corrupt_row.
+
+        `path` may carry a query string; `params` values may be scalars or lists (filter[] ...).
+        A format=csv answer is read back with its header row. Raises query.ApiError as the
+        server would answer it.
+        """
+        split = urlsplit(path)
+        query = parse_qs(split.query, keep_blank_values=True)
+        for key, value in (params or {}).items():
+            values = value if isinstance(value, (list, tuple)) else [value]
+            query.setdefault(key, []).extend(str(v) for v in values)
+        result = self.api.get(split.path, query, capped=False, corrupt=False)
+        if result.content_type.startswith("text/csv"):
+            return list(csv.DictReader(line.decode("utf-8") for line in result.lines))
+        return [loads(line) for line in result.lines]
+
+    def triggers(self, igrp: int) -> list[dict[str, Any]]:
+        """Every stored trigger of `igrp` in rowId order, in API string form with all its fields."""
+        store = self.stores[igrp]
+        return [store.row(pos) for pos in range(store.snapshot().count)]
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        out = {}
+        for igrp, store in self.stores.items():
+            snap = store.snapshot()
+            inst = self.installations[igrp]
+            out[str(igrp)] = {"all": snap.count, **snap.route_counts,
+                              schema.ITEMISED_ROUTE: snap.route_counts["calls"],
+                              "dgrps": len(inst.dgrps), "numbers": len(inst.numbers),
+                              "organisations": len(inst.orgs)}
+        return out
+
+    # -- data changes ----------------------------------------------------------------------------
+
+    def append_triggers(self, igrp: int, count: int, late_fraction: float = 0.3) -> list[dict[str, Any]]:
+        """New triggers above the current max rowId; `late_fraction` of them are dated well in
+        the past (late-arriving). Returned in API form, as triggers() would show them."""
+        with self._append_lock:
+            generated = list(self.generators[igrp].generate(count, late_fraction))
+            self.stores[igrp].add(generated)
+        return [dict(t.row) for t in generated]
+
+    def corrupt_row(self, igrp: int, row_id: int, raw_line: str) -> None:
+        """Serve `raw_line` instead of that trigger's JSON line from now on (trigger routes)."""
+        data = raw_line if raw_line.endswith("\n") else raw_line + "\n"
+        self.stores[igrp].corrupt_line(int(row_id), data.encode("utf-8"))
+
+    # -- faults and the request log -------------------------------------------------------------
+
+    def set_faults(self, rate: float = 0.2, kinds: Iterable[str] = RANDOM_KINDS, retry_after: str = "1",
+                   slow_seconds: float = 2.0, seed: int = 1) -> None:
+        self.faults.configure(rate, tuple(kinds), retry_after, slow_seconds, seed)
+
+    def fail_next(self, kind: str, count: int = 1, path_contains: str | None = None) -> None:
+        self.faults.fail_next(str(kind), count, path_contains)
+
+    def record(self, entry: LoggedRequest) -> None:
+        with self._log_lock:
+            self._log.append(entry)
+
+    @property
+    def request_log(self) -> list[LoggedRequest]:
+        with self._log_lock:
+            return list(self._log)
+
+    def clear_request_log(self) -> None:
+        with self._log_lock:
+            self._log.clear()

@@ -1,0 +1,91 @@
+"""Append-only columnar storage of one installation's triggers.
+
+Each trigger is serialized once, at insertion, to its exact NDJSON line. Cheap index columns
+(rowId, UTC epoch, orgId, route flags, per-route position lists) let the common batched query
+(rowId order, rowId-gt filter, date window) be answered by slicing without touching JSON.
+Readers take a snapshot of the lengths under the lock and then read lock-free: lists only grow.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from array import array
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from . import schema
+from .datagen import GeneratedTrigger
+from .jsonio import dumps_line, loads
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Lengths of the store's columns at one moment: what a single request sees."""
+
+    count: int
+    route_counts: dict[str, int]
+
+
+class TriggerStore:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.row_ids: list[int] = []
+        self.epochs = array("q")
+        self.org_ids = array("q")
+        self.lines: list[bytes] = []
+        self.route_positions: dict[str, list[int]] = {
+            name: [] for name, bits in schema.TRIGGER_ROUTES.items() if bits
+        }
+        self.itemised: dict[int, bytes] = {}  # position of a call trigger -> its itemised line
+        self.corrupt: dict[int, bytes] = {}   # position -> replacement line
+
+    def add(self, triggers: Iterable[GeneratedTrigger]) -> None:
+        """Serialize and index new triggers; their rowIds must exceed every stored one.
+
+        Rows are serialized as they arrive (a lazy iterable never holds many row dicts), then
+        published under the lock in one step.
+        """
+        prepared = []
+        for t in triggers:
+            flags = schema.route_flags(t.row)
+            itemised = dumps_line(t.itemised) if t.itemised is not None else None
+            prepared.append((int(t.row["rowId"]), t.epoch, int(t.row["orgId"]), flags,
+                             dumps_line(t.row), itemised))
+        with self._lock:
+            for row_id, epoch, org_id, flags, line, itemised in prepared:
+                if self.row_ids and row_id <= self.row_ids[-1]:
+                    raise ValueError(f"rowId {row_id} is not above the last stored rowId")
+                pos = len(self.row_ids)
+                for name, positions in self.route_positions.items():
+                    if flags & schema.TRIGGER_ROUTES[name]:
+                        positions.append(pos)
+                if itemised is not None:
+                    self.itemised[pos] = itemised
+                self.epochs.append(epoch)
+                self.org_ids.append(org_id)
+                self.lines.append(line)
+                self.row_ids.append(row_id)  # last: a reader's count never exceeds the columns
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            return Snapshot(len(self.row_ids), {k: len(v) for k, v in self.route_positions.items()})
+
+    def position(self, row_id: int) -> int:
+        """Position of a stored rowId (KeyError when absent)."""
+        with self._lock:
+            pos = bisect.bisect_left(self.row_ids, row_id)
+            if pos == len(self.row_ids) or self.row_ids[pos] != row_id:
+                raise KeyError(row_id)
+            return pos
+
+    def corrupt_line(self, row_id: int, raw_line: bytes) -> None:
+        self.corrupt[self.position(row_id)] = raw_line
+
+    def row(self, pos: int) -> dict[str, Any]:
+        """The stored trigger at `pos` as a fresh dict (corruption never applies here)."""
+        return loads(self.lines[pos])
+
+    def max_row_id(self) -> int:
+        with self._lock:
+            return self.row_ids[-1] if self.row_ids else 0

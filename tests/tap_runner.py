@@ -1,0 +1,88 @@
+"""Runs tap-infinity as a real process and reads back its Singer messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TAP = [sys.executable, "-m", "tap_infinity"]
+
+
+@dataclass
+class SyncResult:
+    returncode: int
+    stdout: str
+    stderr: str
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    schemas: dict[str, dict[str, Any]] = field(default_factory=dict)
+    states: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def final_state(self) -> dict[str, Any]:
+        return self.states[-1]
+
+    def row_ids(self, stream: str, igrp: int | None = None) -> list[int]:
+        return [r["rowId"] for r in self.records[stream] if igrp is None or r["igrp"] == igrp]
+
+
+def parse_messages(stdout: str, result: SyncResult) -> None:
+    for line in stdout.splitlines():
+        message = json.loads(line)
+        if message["type"] == "RECORD":
+            result.records[message["stream"]].append(message["record"])
+        elif message["type"] == "SCHEMA":
+            result.schemas[message["stream"]] = message["schema"]
+        elif message["type"] == "STATE":
+            result.states.append(message["value"])
+
+
+def write_json(directory: Path, name: str, value: Any) -> Path:
+    path = directory / name
+    path.write_text(json.dumps(value))
+    return path
+
+
+def run_tap(config: dict[str, Any], catalog: dict[str, Any] | None = None, state: dict[str, Any] | None = None,
+            *, timeout: float = 300, check: bool = True, extra_args: list[str] | None = None) -> SyncResult:
+    """A sync (or, with extra_args, any CLI call) of the tap; check=True asserts exit code 0."""
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        args = [*TAP, "--config", str(write_json(directory, "config.json", config))]
+        if catalog is not None:
+            args += ["--catalog", str(write_json(directory, "catalog.json", catalog))]
+        if state is not None:
+            args += ["--state", str(write_json(directory, "state.json", state))]
+        proc = subprocess.run([*args, *(extra_args or [])], capture_output=True, text=True, timeout=timeout)
+    result = SyncResult(proc.returncode, proc.stdout, proc.stderr)
+    if check:
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    if not extra_args:
+        parse_messages(proc.stdout, result)
+    return result
+
+
+def discover(config: dict[str, Any]) -> dict[str, Any]:
+    result = run_tap(config, extra_args=["--discover"])
+    return json.loads(result.stdout)  # type: ignore[no-any-return]
+
+
+def select(catalog: dict[str, Any], streams: list[str], deselect: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """The catalog with only `streams` selected, and the given properties of them deselected."""
+    deselect = deselect or {}
+    for entry in catalog["streams"]:
+        chosen = entry["tap_stream_id"] in streams
+        for item in entry["metadata"]:
+            breadcrumb = item["breadcrumb"]
+            if not breadcrumb:
+                item["metadata"]["selected"] = chosen
+            elif breadcrumb[-1] in deselect.get(entry["tap_stream_id"], []):
+                item["metadata"]["selected"] = False
+            else:
+                item["metadata"]["selected"] = chosen
+    return catalog
