@@ -82,7 +82,7 @@ class RetryPolicy:
         if told is not None:
             return min(told, self.cap)
         exponential = min(self.base * 2**attempt, self.cap)
-        return exponential * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not crypto
+        return exponential * random.uniform(0.5, 1.0)
 
 
 class InfinityStream(RESTStream[t.Any]):
@@ -94,6 +94,8 @@ class InfinityStream(RESTStream[t.Any]):
 
     fields: t.ClassVar[list[Field]]
     route: t.ClassVar[str]
+    #: Whether the installation's pt_* / c_* fields belong in this stream's schema.
+    accepts_custom_fields: t.ClassVar[bool] = False
     # The converter already gives every value the schema's type; a second pass would only cost.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
@@ -175,7 +177,9 @@ class InfinityStream(RESTStream[t.Any]):
 
     # --- HTTP -----------------------------------------------------------------------------
 
-    def _request(self, prepared_request: requests.PreparedRequest, context: Context | None) -> requests.Response:
+    def _request(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
         """Send with ``stream=True`` so pages are parsed while they arrive."""
         response = self.requests_session.send(
             self.authenticator(prepared_request), timeout=self.timeout, stream=True
@@ -219,7 +223,10 @@ class InfinityStream(RESTStream[t.Any]):
         exception = details.get("exception")
         self.logger.warning(
             "%s: try %d failed (%s); retrying in %.2fs",
-            self.name, details.get("tries"), describe(exception), details.get("wait") or 0,
+            self.name,
+            details.get("tries"),
+            describe(exception),
+            details.get("wait") or 0,
         )
 
     # --- pages ------------------------------------------------------------------------------
@@ -240,7 +247,9 @@ class InfinityStream(RESTStream[t.Any]):
             request_counter.with_context(context)
             while True:
                 request = self.build_prepared_request(
-                    method="GET", url=self.get_url(context), params=self.page_params(context, cursor, remaining)
+                    method="GET",
+                    url=self.get_url(context),
+                    params=self.page_params(context, cursor, remaining),
                 )
                 response = self._send(send, request, context)
                 request_counter.increment()
@@ -261,7 +270,11 @@ class InfinityStream(RESTStream[t.Any]):
                     self.logger.warning(
                         "%s: response broke off after %d rows (%s); re-requesting the rest of the "
                         "page after cursor %s in %.2fs",
-                        self.where(context), received, describe(exc), cursor, wait,
+                        self.where(context),
+                        received,
+                        describe(exc),
+                        cursor,
+                        wait,
                     )
                     remaining -= received
                     time.sleep(wait)
@@ -273,7 +286,9 @@ class InfinityStream(RESTStream[t.Any]):
                     return
                 remaining = self.page_size
 
-    def _send(self, send: t.Callable, request: requests.PreparedRequest, context: Context | None) -> requests.Response:
+    def _send(
+        self, send: t.Callable, request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
         """One request through the SDK's retrying decorator, with a clear line when it gives up."""
         try:
             return send(request, context)
@@ -286,7 +301,9 @@ class InfinityStream(RESTStream[t.Any]):
                 f"{self.where(context)}: gave up after {self.backoff_max_tries()} tries: {describe(exc)}"
             ) from None
 
-    def parse_records(self, response: requests.Response, context: Context | None, cursor: t.Any) -> t.Iterator[Record]:
+    def parse_records(
+        self, response: requests.Response, context: Context | None, cursor: t.Any
+    ) -> t.Iterator[Record]:
         """Typed records from an NDJSON body, parsed line by line as it streams in."""
         convert = self.converter
         previous = cursor

@@ -87,9 +87,7 @@ class TapInfinity(Tap):
             errors = super()._validate_config(raise_errors=raise_errors)
         except ConfigValidationError as exc:
             errors = list(exc.errors)
-        errors += setting_errors(self.config)
-        secrets = [str(self.config[key]) for key in SECRET_SETTINGS if self.config.get(key)]
-        errors = [redact(error, secrets) for error in errors]
+        errors = [hide_secret_values(error) for error in [*errors, *setting_errors(self.config)]]
         if errors and raise_errors:
             raise ConfigValidationError("Config validation failed", errors=errors)
         return errors
@@ -132,10 +130,12 @@ def setting_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     return errors
 
 
-def redact(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text
+def hide_secret_values(error: str) -> str:
+    """A JSON schema error about a secret setting quotes its value; say only which setting."""
+    for key in SECRET_SETTINGS:
+        if f"config[{key!r}]" in error:
+            return f"Setting {key}: invalid value (not shown: it is a secret); it must be a string"
+    return error
 
 
 if __name__ == "__main__":

@@ -48,8 +48,15 @@ def write_json(directory: Path, name: str, value: Any) -> Path:
     return path
 
 
-def run_tap(config: dict[str, Any], catalog: dict[str, Any] | None = None, state: dict[str, Any] | None = None,
-            *, timeout: float = 300, check: bool = True, extra_args: list[str] | None = None) -> SyncResult:
+def run_tap(
+    config: dict[str, Any],
+    catalog: dict[str, Any] | None = None,
+    state: dict[str, Any] | None = None,
+    *,
+    timeout: float = 300,
+    check: bool = True,
+    extra_args: list[str] | None = None,
+) -> SyncResult:
     """A sync (or, with extra_args, any CLI call) of the tap; check=True asserts exit code 0."""
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
@@ -72,7 +79,9 @@ def discover(config: dict[str, Any]) -> dict[str, Any]:
     return json.loads(result.stdout)  # type: ignore[no-any-return]
 
 
-def select(catalog: dict[str, Any], streams: list[str], deselect: dict[str, list[str]] | None = None) -> dict[str, Any]:
+def select(
+    catalog: dict[str, Any], streams: list[str], deselect: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
     """The catalog with only `streams` selected, and the given properties of them deselected."""
     deselect = deselect or {}
     for entry in catalog["streams"]:

@@ -6,7 +6,9 @@ from . import DATETIME, INTEGER, NUMBER, STRING, Field
 
 ROW_ID: Field = ("rowId", INTEGER, "Unique, increasing trigger id (the replication key)")
 TRIGGER_DATETIME: Field = (
-    "triggerDatetime", DATETIME, "When the trigger happened, in the `timezone` setting, with offset",
+    "triggerDatetime",
+    DATETIME,
+    "When the trigger happened, in the `timezone` setting, with offset",
 )
 IGRP: Field = ("igrp", INTEGER, "Installation ID")
 DGRP: Field = ("dgrp", INTEGER, "DGRP ID related to the trigger")

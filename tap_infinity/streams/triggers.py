@@ -5,9 +5,9 @@ from __future__ import annotations
 import typing as t
 
 import orjson
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import RetriableAPIError
 
-from tap_infinity.client import BODY_ERRORS, KeysetStream, describe, iter_lines
+from tap_infinity.client import BODY_ERRORS, KeysetStream, PartitionAccessError, describe, iter_lines
 from tap_infinity.schemas.triggers import ITEMISED_CALL_FIELDS, TRIGGER_FIELDS
 
 if t.TYPE_CHECKING:
@@ -59,7 +59,6 @@ class ItemisedCallsStream(KeysetStream):
     name = "itemised_calls"
     route = f"{_TRIGGERS}/itemisedCalls"
     fields: t.ClassVar[list[Field]] = ITEMISED_CALL_FIELDS
-    accepts_custom_fields: t.ClassVar[bool] = False
 
 
 TRIGGER_STREAMS: list[type[KeysetStream]] = [
@@ -75,8 +74,9 @@ def sample_custom_fields(tap: Tap, rows: int = 1000) -> list[str]:
     """pt_* / c_* keys seen in each igrp's latest triggers, for discovery.
 
     Custom fields exist only for installations that use them and only on rows that carry a
-    value, so discovery reads a sample rather than trusting a fixed list. A failure here never
-    fails discovery: the configured `custom_fields` still apply.
+    value, so discovery reads a sample rather than trusting a fixed list. An igrp that cannot be
+    sampled (forbidden, unreachable) only logs a warning; rejected credentials or a bad request
+    fail discovery, since a sync would fail the same way.
     """
     stream = TriggersAllStream(tap)
     found: set[str] = set()
@@ -87,6 +87,8 @@ def sample_custom_fields(tap: Tap, rows: int = 1000) -> list[str]:
             response = stream._request(request, context)
             for line, _ in iter_lines(response):
                 found.update(key for key in orjson.loads(line) if key.startswith(("pt_", "c_")))
-        except (FatalAPIError, RetriableAPIError, orjson.JSONDecodeError, *BODY_ERRORS) as exc:
-            tap.logger.warning("Could not sample custom fields of %s: %s", stream.where(context), describe(exc))
+        except (PartitionAccessError, RetriableAPIError, orjson.JSONDecodeError, *BODY_ERRORS) as exc:
+            tap.logger.warning(
+                "Could not sample custom fields of %s: %s", stream.where(context), describe(exc)
+            )
     return sorted(found)
