@@ -9,11 +9,14 @@ import typing as t
 from functools import cached_property
 from urllib.parse import urlparse
 
+import msgspec
 import orjson
 import requests
 from requests.auth import HTTPBasicAuth
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import FatalAPIError, InvalidStreamSortException, RetriableAPIError
+from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams import RESTStream
 
 from tap_infinity.conversion import ConversionError, Record, RecordConverter
@@ -102,6 +105,9 @@ class InfinityStream(RESTStream[t.Any]):
     def __init__(self, tap: Tap, extra_fields: list[Field] | None = None) -> None:
         super().__init__(tap=tap, schema=build_schema([*self.fields, *(extra_fields or [])]))
         self.retry_policy = RetryPolicy(self.config)
+        self._bookmark_context: Context | None = None
+        self._bookmark_state: dict[str, t.Any] | None = None
+        self._page_extracted_at = utc_now()
         # A checkpoint per page: a killed sync resumes losing nothing, re-reading under a page.
         self.STATE_MSG_FREQUENCY = self.page_size
 
@@ -125,12 +131,13 @@ class InfinityStream(RESTStream[t.Any]):
     def timeout(self) -> int:
         return int(self.config.get("request_timeout", 300))
 
-    @cached_property
+    @property
     def requests_session(self) -> requests.Session:
-        session = super().requests_session
-        if self.config.get("ca_bundle"):
-            session.verify = self.config["ca_bundle"]
-        return session
+        if not self._requests_session:
+            self._requests_session = requests.Session()
+            if self.config.get("ca_bundle"):
+                self._requests_session.verify = self.config["ca_bundle"]
+        return self._requests_session
 
     @property
     def page_size(self) -> int:
@@ -138,8 +145,12 @@ class InfinityStream(RESTStream[t.Any]):
 
     @cached_property
     def converter(self) -> RecordConverter:
-        """Built once, from the schema as finally discovered (custom fields included)."""
-        return RecordConverter(field_kinds(self.schema), self.config.get("timezone", "UTC"))
+        """Built once, from the selected properties of the final schema (custom fields included)."""
+        kinds = {name: kind for name, kind in field_kinds(self.schema).items() if self.is_selected(name)}
+        return RecordConverter(kinds, self.config.get("timezone", "UTC"))
+
+    def is_selected(self, name: str) -> bool:
+        return bool(self.mask.get(("properties", name), True))
 
     def where(self, context: Context | None) -> str:
         """Names the stream and partition in messages, e.g. ``calls (igrp 101)``."""
@@ -160,11 +171,8 @@ class InfinityStream(RESTStream[t.Any]):
     def display_fields(self) -> list[str] | None:
         """Selected properties for display[] pushdown; None when everything is selected."""
         properties = list(self.schema["properties"])
-        selected = [name for name in properties if self.mask.get(("properties", name), True)]
-        if len(selected) == len(properties):
-            return None
-        always = [key for key in (*self.primary_keys, self.replication_key) if key and key != "igrp"]
-        return [name for name in properties if name in selected or name in always]
+        selected = [name for name in properties if self.is_selected(name)]
+        return None if len(selected) == len(properties) else selected
 
     def page_params(self, context: Context | None, cursor: t.Any, limit: int) -> dict[str, t.Any]:
         raise NotImplementedError
@@ -229,10 +237,60 @@ class InfinityStream(RESTStream[t.Any]):
             details.get("wait") or 0,
         )
 
+    def _generate_record_messages(self, record: Record) -> t.Generator[RecordMessage, None, None]:
+        """RECORD messages without the SDK's per-record deselection and type conformance passes.
+
+        Both would be no-ops here and were the largest per-record costs in the profile: the
+        converter already decodes only selected properties (and display[] asks the API for no
+        others) into the schema's types. Stream maps still apply. time_extracted is when the
+        record's page was requested, taken once per page rather than once per record.
+        """
+        for stream_map in self.stream_maps:
+            mapped = stream_map.transform(record)
+            if mapped is not None:
+                yield RecordMessage(
+                    stream=stream_map.stream_alias,
+                    record=mapped,
+                    version=self._stream_version,
+                    time_extracted=self._page_extracted_at,
+                )
+
+    def _process_record(
+        self, record: Record, child_context: Context | None = None, partition_context: Context | None = None
+    ) -> None:
+        """Nothing to do: records carry their igrp already and no stream has child streams.
+
+        The SDK's version copies the partition keys into each record and asks for child
+        contexts, a measurable cost per record for no effect here.
+        """
+
+    def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None) -> None:
+        """The SDK's bookmark update for a sorted stream, without its per-record state lookups.
+
+        The SDK finds the partition's state dict and converts both values for comparison on
+        every record (8% of a sync in the profile); the partition's dict is looked up once here.
+        Same effect: the bookmark is the last emitted record's key, and a key going backwards
+        stops the sync.
+        """
+        key = self.replication_key
+        if not key:
+            return
+        if context is not self._bookmark_context or self._bookmark_state is None:
+            self._bookmark_context = context
+            self._bookmark_state = self.state_manager.get_context_state(context)
+        value = latest_record[key]
+        previous = self._bookmark_state.get("replication_key_value")
+        if previous is not None and value < previous:
+            raise InvalidStreamSortException(
+                f"{self.where(context)}: {key} {value} came after {previous}; the API did not sort by {key}"
+            )
+        self._bookmark_state["replication_key"] = key
+        self._bookmark_state["replication_key_value"] = value
+
     # --- pages ------------------------------------------------------------------------------
 
     def request_records(self, context: Context | None) -> t.Iterable[dict]:
-        """Read the partition page by page, emitting each record as its line arrives.
+        """Read the partition page by page, yielding each record as its line arrives.
 
         The SDK's paginators decide the next page from a response they have read whole; here
         the body streams, the next cursor is known only once its rows are emitted, and a body
@@ -252,6 +310,7 @@ class InfinityStream(RESTStream[t.Any]):
                     params=self.page_params(context, cursor, remaining),
                 )
                 response = self._send(send, request, context)
+                self._page_extracted_at = utc_now()
                 request_counter.increment()
                 received = 0
                 try:
@@ -304,22 +363,19 @@ class InfinityStream(RESTStream[t.Any]):
     def parse_records(
         self, response: requests.Response, context: Context | None, cursor: t.Any
     ) -> t.Iterator[Record]:
-        """Typed records from an NDJSON body, parsed line by line as it streams in."""
+        """Typed records from an NDJSON body, decoded line by line as it streams in."""
         convert = self.converter
         previous = cursor
         for line, complete in iter_lines(response):
             try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError:
+                record = convert(line)
+            except msgspec.DecodeError:
                 if not complete:
                     raise TruncatedPage(f"body ended mid-line after {len(line)} bytes") from None
                 raise FatalAPIError(self.bad_line(context, previous, line, "is not JSON")) from None
-            if record.__class__ is not dict:
-                raise FatalAPIError(self.bad_line(context, previous, line, "is not a JSON object"))
-            try:
-                yield convert(record)
             except ConversionError as exc:
                 raise FatalAPIError(self.bad_line(context, previous, line, str(exc))) from None
+            yield record
             previous = self.next_cursor(previous, record)
 
     def bad_line(self, context: Context | None, previous: t.Any, line: bytes, problem: str) -> str:

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
-from singer_sdk.contrib.msgspec import MsgSpecWriter
 from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 
+from tap_infinity.output import BufferedMsgSpecWriter
 from tap_infinity.schemas.triggers import custom_fields
 from tap_infinity.streams.triggers import TRIGGER_STREAMS, sample_custom_fields
 
@@ -26,7 +26,7 @@ class TapInfinity(Tap):
     """Singer tap for the Infinity Reports API v2."""
 
     name = "tap-infinity"
-    message_writer_class = MsgSpecWriter
+    message_writer_class = BufferedMsgSpecWriter
     # The catalog depends on the API (custom fields are sampled), so discovery validates config.
     dynamic_catalog = True
 
