@@ -35,6 +35,10 @@ BODY_ERRORS = (
 CHUNK_BYTES = 1 << 18
 
 
+class UnterminatedLine(bytes):
+    """The last bytes of a body that did not end with a newline."""
+
+
 class TruncatedPage(requests.exceptions.ChunkedEncodingError):
     """The body ended in the middle of an NDJSON line."""
 
@@ -237,7 +241,7 @@ class InfinityStream(RESTStream[t.Any]):
             details.get("wait") or 0,
         )
 
-    def _generate_record_messages(self, record: Record) -> t.Generator[RecordMessage, None, None]:
+    def _write_record_message(self, record: Record) -> None:
         """RECORD messages without the SDK's per-record deselection and type conformance passes.
 
         Both would be no-ops here and were the largest per-record costs in the profile: the
@@ -248,12 +252,15 @@ class InfinityStream(RESTStream[t.Any]):
         for stream_map in self.stream_maps:
             mapped = stream_map.transform(record)
             if mapped is not None:
-                yield RecordMessage(
-                    stream=stream_map.stream_alias,
-                    record=mapped,
-                    version=self._stream_version,
-                    time_extracted=self._page_extracted_at,
+                self._tap.write_message(
+                    RecordMessage(
+                        stream=stream_map.stream_alias,
+                        record=mapped,
+                        version=self._stream_version,
+                        time_extracted=self._page_extracted_at,
+                    )
                 )
+        self.state_manager.is_flushed = False
 
     def _process_record(
         self, record: Record, child_context: Context | None = None, partition_context: Context | None = None
@@ -366,11 +373,11 @@ class InfinityStream(RESTStream[t.Any]):
         """Typed records from an NDJSON body, decoded line by line as it streams in."""
         convert = self.converter
         previous = cursor
-        for line, complete in iter_lines(response):
+        for line in iter_lines(response):
             try:
                 record = convert(line)
             except msgspec.DecodeError:
-                if not complete:
+                if isinstance(line, UnterminatedLine):
                     raise TruncatedPage(f"body ended mid-line after {len(line)} bytes") from None
                 raise FatalAPIError(self.bad_line(context, previous, line, "is not JSON")) from None
             except ConversionError as exc:
@@ -383,19 +390,21 @@ class InfinityStream(RESTStream[t.Any]):
         return f"{self.where(context)}: the line after cursor {previous} {problem}; it starts {start!r}"
 
 
-def iter_lines(response: requests.Response) -> t.Iterator[tuple[bytes, bool]]:
-    """The body's non-empty lines as they arrive; the flag is False for a final unterminated one."""
+def iter_lines(response: requests.Response) -> t.Iterator[bytes]:
+    """The body's non-empty lines as they arrive, each without its newline.
+
+    A final line with no newline is yielded as an `UnterminatedLine`: it may be a whole record,
+    and when it is not JSON the caller treats the body as cut off.
+    """
     pending = b""
     for chunk in response.iter_content(chunk_size=CHUNK_BYTES):
         lines = chunk.split(b"\n")
         if pending:
             lines[0] = pending + lines[0]
         pending = lines.pop()
-        for line in lines:
-            if line:
-                yield line, True
+        yield from filter(None, lines)
     if pending.strip():
-        yield pending, False
+        yield UnterminatedLine(pending)
 
 
 def describe(exception: BaseException | None) -> str:

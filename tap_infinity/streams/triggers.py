@@ -85,7 +85,7 @@ def sample_custom_fields(tap: Tap, rows: int = 1000) -> list[str]:
         request = stream.build_prepared_request(method="GET", url=stream.get_url(context), params=params)
         try:
             response = stream._request(request, context)
-            for line, _ in iter_lines(response):
+            for line in iter_lines(response):
                 found.update(key for key in orjson.loads(line) if key.startswith(("pt_", "c_")))
         except (PartitionAccessError, RetriableAPIError, orjson.JSONDecodeError, *BODY_ERRORS) as exc:
             tap.logger.warning(
