@@ -79,9 +79,10 @@ class RetryPolicy:
     """
 
     def __init__(self, config: t.Mapping[str, t.Any]) -> None:
-        self.max_retries: int = config.get("max_retries", 6)
-        self.base: float = config.get("retry_base_seconds", 2.0)
-        self.cap: float = config.get("retry_max_seconds", 300.0)
+        # Settings arrive as Decimal when read from a JSON config file.
+        self.max_retries = int(config.get("max_retries", 6))
+        self.base = float(config.get("retry_base_seconds", 2.0))
+        self.cap = float(config.get("retry_max_seconds", 300.0))
 
     def wait(self, attempt: int, exception: BaseException | None) -> float:
         response = getattr(exception, "response", None)
@@ -132,8 +133,8 @@ class InfinityStream(RESTStream[t.Any]):
         return HTTPBasicAuth(self.config["username"], self.config["password"])
 
     @property
-    def timeout(self) -> int:
-        return int(self.config.get("request_timeout", 300))
+    def timeout(self) -> float:  # type: ignore[override]
+        return float(self.config.get("request_timeout", 300))
 
     @property
     def requests_session(self) -> requests.Session:

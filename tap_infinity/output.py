@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import sys
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter, encoder
@@ -16,12 +17,13 @@ class BufferedMsgSpecWriter(MsgSpecWriter):
     The SDK's writer flushes stdout after each message, a system call per record that was the
     largest cost left in the profile. Order is kept, and a STATE message always reaches stdout
     together with the records before it, so a target never sees a bookmark ahead of its rows;
-    rows still in the buffer when a sync dies are after the last STATE and are read again.
+    rows still in the buffer when a process is killed are after the last STATE and are read again.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self._pending = bytearray()
+        atexit.register(self.flush)  # a sync that stops on an error still emits what it read
 
     def write_message(self, message: Message) -> None:
         if isinstance(message, RecordMessage):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -56,6 +57,7 @@ def run_tap(
     timeout: float = 300,
     check: bool = True,
     extra_args: list[str] | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> SyncResult:
     """A sync (or, with extra_args, any CLI call) of the tap; check=True asserts exit code 0."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -65,7 +67,10 @@ def run_tap(
             args += ["--catalog", str(write_json(directory, "catalog.json", catalog))]
         if state is not None:
             args += ["--state", str(write_json(directory, "state.json", state))]
-        proc = subprocess.run([*args, *(extra_args or [])], capture_output=True, text=True, timeout=timeout)
+        env = {**os.environ, **(extra_env or {})}
+        proc = subprocess.run(
+            [*args, *(extra_args or [])], capture_output=True, text=True, timeout=timeout, env=env
+        )
     result = SyncResult(proc.returncode, proc.stdout, proc.stderr)
     if check:
         assert proc.returncode == 0, proc.stderr[-3000:]

@@ -51,11 +51,16 @@ def assert_same_value(stream: str, key: str, emitted: Any, raw: Any, prop: dict[
 
 
 def assert_stream_matches(
-    result: SyncResult, emu: Emulator, stream: str, tz: str = "UTC", **params: Any
+    result: SyncResult,
+    emu: Emulator,
+    stream: str,
+    tz: str = "UTC",
+    igrps: list[int] | None = None,
+    **params: Any,
 ) -> int:
     properties = result.schemas[stream]["properties"]
     total = 0
-    for igrp in emu.installations:
+    for igrp in igrps or emu.installations:
         expected = truth(emu, stream, igrp, tz=tz, **params)
         emitted = [r for r in result.records[stream] if r["igrp"] == igrp]
         assert [r["rowId"] for r in emitted] == [int(r["rowId"]) for r in expected], f"{stream} igrp {igrp}"

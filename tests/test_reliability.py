@@ -1,0 +1,141 @@
+"""Faults, permanent errors and secrets: the tap against a misbehaving emulator, over HTTP."""
+
+from __future__ import annotations
+
+import base64
+import time
+from typing import Any
+
+import pytest
+
+from tests.conftest import PASSWORD, USERNAME, tap_config
+from tests.emulator import Emulator
+from tests.tap_runner import discover, run_tap, select
+from tests.test_sync import assert_stream_matches
+
+
+def triggers_catalog(emu: Emulator, *streams: str) -> dict[str, Any]:
+    return select(discover(tap_config(emu)), list(streams or ["triggers_all"]))
+
+
+def assert_no_secret(output: str) -> None:
+    token = base64.b64encode(f"{USERNAME}:{PASSWORD}".encode()).decode()
+    assert PASSWORD not in output
+    assert token not in output
+
+
+def test_sync_under_twenty_percent_faults_equals_ground_truth(fresh_emulator: Emulator) -> None:
+    emu = fresh_emulator
+    catalog = triggers_catalog(emu, "triggers_all", "itemised_calls")
+    emu.set_faults(rate=0.2, retry_after="0", slow_seconds=0.05, seed=3)
+    emu.clear_request_log()
+    config = tap_config(emu, page_size=60, max_retries=10)
+    result = run_tap(config, catalog, extra_env={"TAP_INFINITY_LOGLEVEL": "DEBUG", "LOGLEVEL": "DEBUG"})
+    emu.set_faults(rate=0)
+    faults = [r.fault for r in emu.request_log if r.fault]
+    assert len(faults) >= 0.1 * len(emu.request_log) and len(set(faults)) >= 5, faults
+    assert assert_stream_matches(result, emu, "triggers_all") == 3800
+    assert_stream_matches(result, emu, "itemised_calls")
+    assert_no_secret(result.stdout + result.stderr)
+
+
+def test_cut_off_body_resumes_from_the_last_emitted_row(fresh_emulator: Emulator) -> None:
+    emu = fresh_emulator
+    catalog = triggers_catalog(emu)
+    emu.fail_next("truncate", count=1, path_contains="/igrps/101/")
+    emu.clear_request_log()
+    result = run_tap(tap_config(emu, page_size=1000, igrps=[101]), catalog)
+    assert assert_stream_matches(result, emu, "triggers_all", igrps=[101]) == 3000
+    cut, retry = emu.request_log[0], emu.request_log[1]
+    assert cut.fault == "truncate"
+    after = int(retry.query["filter[]"][0].removeprefix("rowId-gt-value-"))
+    received = result.row_ids("triggers_all").index(after) + 1
+    assert 0 < received < 1000
+    assert retry.query["limit"] == [str(1000 - received)]
+
+
+def test_retry_after_is_honoured(fresh_emulator: Emulator) -> None:
+    emu = fresh_emulator
+    catalog = triggers_catalog(emu)
+    config = tap_config(emu, igrps=[202], retry_max_seconds=10)
+    started = time.monotonic()
+    run_tap(config, catalog)
+    baseline = time.monotonic() - started
+
+    emu.set_faults(rate=0, retry_after="2")
+    emu.fail_next("429", count=1)
+    started = time.monotonic()
+    result = run_tap(config, catalog)
+    assert time.monotonic() - started >= baseline + 1.9
+    assert len(result.records["triggers_all"]) == 800
+
+
+def test_slow_response_times_out_and_is_retried(fresh_emulator: Emulator) -> None:
+    emu = fresh_emulator
+    catalog = triggers_catalog(emu)
+    emu.set_faults(rate=0, slow_seconds=5)
+    emu.fail_next("slow", count=1)
+    started = time.monotonic()
+    result = run_tap(tap_config(emu, igrps=[202], request_timeout=1), catalog)
+    assert time.monotonic() - started < 5
+    assert len(result.records["triggers_all"]) == 800
+
+
+def test_persistent_server_errors_give_up_with_a_clear_line(fresh_emulator: Emulator) -> None:
+    emu = fresh_emulator
+    emu.fail_next("503", count=50)
+    started = time.monotonic()
+    result = run_tap(tap_config(emu, igrps=[101], max_retries=2), triggers_catalog(emu), check=False)
+    assert result.returncode == 1
+    assert time.monotonic() - started < 15
+    assert (
+        "triggers_all (igrp 101): gave up after 3 tries: HTTP 503 from /reports/v2/igrps/101/triggers/all"
+        in (result.stderr)
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_credentials_fail_fast_without_leaking_the_password(emulator: Emulator) -> None:
+    wrong = "Wr0ng-but-still-secret"
+    config = tap_config(emulator, password=wrong)
+    for args in (None, ["--discover"]):
+        started = time.monotonic()
+        result = run_tap(config, check=False, extra_args=args)
+        assert result.returncode != 0
+        assert time.monotonic() - started < 10
+        assert f"Infinity rejected the credentials of user {USERNAME!r}" in result.stderr
+        assert wrong not in result.stdout + result.stderr
+        assert base64.b64encode(f"{USERNAME}:{wrong}".encode()).decode() not in result.stderr
+
+
+def test_a_bad_request_reports_the_api_message_and_route() -> None:
+    with Emulator({101: 300}, seed=2, username=USERNAME, password=PASSWORD, max_limit=100) as emu:
+        catalog = select(discover(tap_config(emu, page_size=100)), ["triggers_all"])
+        result = run_tap(tap_config(emu, page_size=500), catalog, check=False)
+    assert result.returncode == 1
+    line = next(line for line in result.stderr.splitlines() if "HTTP 400" in line)
+    assert "triggers_all (igrp 101): HTTP 400 from /reports/v2/igrps/101/triggers/all" in line
+    assert "100" in line  # the API's own message names its maximum
+
+
+def test_malformed_line_stops_the_sync_with_context(fresh_emulator: Emulator) -> None:
+    emu = fresh_emulator
+    rows = emu.triggers(101)
+    bad, previous = rows[1500], rows[1499]
+    emu.corrupt_row(101, int(bad["rowId"]), '{"rowId":"' + bad["rowId"] + '","notes":"[{"note": "x"}]"}')
+    result = run_tap(tap_config(emu, igrps=[101], page_size=400), triggers_catalog(emu), check=False)
+    assert result.returncode == 1
+    assert (
+        f"triggers_all (igrp 101): the line after cursor {previous['rowId']} is not JSON; "
+        f'it starts \'{{"rowId":"{bad["rowId"]}"' in result.stderr
+    )
+    assert result.row_ids("triggers_all") == [int(r["rowId"]) for r in rows[:1500]]
+    bookmark = result.final_state["bookmarks"]["triggers_all"]["partitions"][0]["replication_key_value"]
+    assert bookmark <= int(previous["rowId"])
+
+
+@pytest.mark.parametrize("kind", ["reset", "500"])
+def test_discovery_survives_a_transient_fault(fresh_emulator: Emulator, kind: str) -> None:
+    fresh_emulator.fail_next(kind, count=1)
+    catalog = discover(tap_config(fresh_emulator))
+    assert {s["tap_stream_id"] for s in catalog["streams"]} >= {"triggers_all", "calls", "itemised_calls"}
