@@ -2,7 +2,7 @@
 
 Starts the emulator with N triggers in one igrp, runs scripts/raw_extractor.py and then
 tap-infinity (each a separate process, stdout read and RECORD lines counted here), and prints
-records/s, the tap's share of the raw speed, and each process's peak RSS as the OS reports it.
+records/s, the tap's share of the raw speed, and each process's peak RSS (VmHWM) as the OS reports it.
 
     python scripts/bench.py [--rows 200000] [--runs 1] [--profile out.prof]
 """
@@ -11,50 +11,37 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
-import time
-from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.procstats import run_and_measure  # noqa: E402
+
 USERNAME, PASSWORD, IGRP = "bench.user@example.com", "bench-password", 101
-
-
-@dataclass
-class Run:
-    name: str
-    records: int
-    seconds: float
-    cpu_seconds: float
-    peak_rss_mb: float
-
-    @property
-    def rate(self) -> float:
-        return self.records / self.seconds
-
-
-def measure(name: str, args: list[str]) -> Run:
-    """Runs a process to completion, counting RECORD lines on its stdout; peak RSS from wait4."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
-    assert proc.stdout is not None
-    records = sum(1 for line in proc.stdout if line.startswith(b'{"type":"RECORD"'))
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"{name} exited with {proc.returncode}")
-    return Run(name, records, seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
 
 
 def start_emulator(rows: int) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.emulator", "--port", "0", "--igrps", f"{IGRP}:{rows}",
-         "--username", USERNAME, "--password", PASSWORD],
-        stdout=subprocess.PIPE, text=True, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "tests.emulator",
+            "--port",
+            "0",
+            "--igrps",
+            f"{IGRP}:{rows}",
+            "--username",
+            USERNAME,
+            "--password",
+            PASSWORD,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()
@@ -65,9 +52,16 @@ def start_emulator(rows: int) -> tuple[subprocess.Popen[str], str]:
 
 def tap_command(url: str, directory: Path, profile: str | None) -> list[str]:
     config = directory / "config.json"
-    config.write_text(json.dumps({"username": USERNAME, "password": PASSWORD, "igrps": [IGRP], "api_url": url}))
-    discovered = subprocess.run([sys.executable, "-m", "tap_infinity", "--config", str(config), "--discover"],
-                                capture_output=True, text=True, check=True, cwd=ROOT)
+    config.write_text(
+        json.dumps({"username": USERNAME, "password": PASSWORD, "igrps": [IGRP], "api_url": url})
+    )
+    discovered = subprocess.run(
+        [sys.executable, "-m", "tap_infinity", "--config", str(config), "--discover"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     catalog = json.loads(discovered.stdout)
     for entry in catalog["streams"]:
         for item in entry["metadata"]:
@@ -91,14 +85,20 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as tmp:
             tap = tap_command(url, Path(tmp), args.profile)
             raw = [sys.executable, "scripts/raw_extractor.py", url, str(IGRP), USERNAME, PASSWORD]
-            runs = [measure(name, cmd) for _ in range(args.runs) for name, cmd in (("raw", raw), ("tap", tap))]
+            runs = [
+                run_and_measure(name, cmd, cwd=ROOT)
+                for _ in range(args.runs)
+                for name, cmd in (("raw", raw), ("tap", tap))
+            ]
     finally:
         emulator.terminate()
         emulator.wait()
 
     for run in runs:
-        print(f"{run.name:4} {run.records:>9} records {run.seconds:7.2f} s (CPU {run.cpu_seconds:6.2f} s) "
-              f"{run.rate:>9.0f} records/s  peak RSS {run.peak_rss_mb:6.1f} MB")
+        print(
+            f"{run.name:4} {run.records:>9} records {run.seconds:7.2f} s (CPU {run.cpu_seconds:6.2f} s) "
+            f"{run.rate:>9.0f} records/s  peak RSS {run.peak_rss_mb:6.1f} MB"
+        )
     best = {name: max(r.rate for r in runs if r.name == name) for name in ("raw", "tap")}
     counts = {r.records for r in runs}
     if counts != {args.rows}:
