@@ -33,6 +33,8 @@ BODY_ERRORS = (
     requests.exceptions.Timeout,
 )
 CHUNK_BYTES = 1 << 18
+#: Settings every Infinity stream needs; optional in the config, which may be Chronicall-only.
+INFINITY_SETTINGS = ("username", "password", "igrps")
 
 
 class UnterminatedLine(bytes):
@@ -93,7 +95,51 @@ class RetryPolicy:
         return exponential * random.uniform(0.5, 1.0)
 
 
-class InfinityStream(RESTStream[t.Any]):
+class HttpStream(RESTStream[t.Any]):
+    """What the Infinity and Chronicall streams share: timeout, TLS, Retry-After aware retries."""
+
+    @cached_property
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(self.config)
+
+    @property
+    def timeout(self) -> float:  # type: ignore[override]
+        return float(self.config.get("request_timeout", 300))
+
+    @property
+    def requests_session(self) -> requests.Session:
+        if not self._requests_session:
+            self._requests_session = requests.Session()
+            if self.config.get("ca_bundle"):
+                self._requests_session.verify = self.config["ca_bundle"]
+        return self._requests_session
+
+    def backoff_wait_generator(self) -> t.Generator[float, t.Any, None]:  # type: ignore[override]
+        """Retry-After aware waits; backoff sends each failure's exception in."""
+        exception = yield  # type: ignore[misc]
+        attempt = 0
+        while True:
+            exception = yield self.retry_policy.wait(attempt, exception)
+            attempt += 1
+
+    def backoff_max_tries(self) -> int:
+        return self.retry_policy.max_retries + 1
+
+    def backoff_jitter(self, value: float) -> float:
+        return value  # jitter is part of RetryPolicy.wait, and never applied to Retry-After
+
+    def backoff_handler(self, details: t.Any) -> None:
+        exception = details.get("exception")
+        self.logger.warning(
+            "%s: try %d failed (%s); retrying in %.2fs",
+            self.name,
+            details.get("tries"),
+            describe(exception),
+            details.get("wait") or 0,
+        )
+
+
+class InfinityStream(HttpStream):
     """A route of the Infinity Reports/Config API v2, read one igrp partition at a time.
 
     Subclasses declare `fields` (the schema) and `route` (formatted with the igrp), and choose the
@@ -109,7 +155,6 @@ class InfinityStream(RESTStream[t.Any]):
 
     def __init__(self, tap: Tap, extra_fields: list[Field] | None = None) -> None:
         super().__init__(tap=tap, schema=build_schema([*self.fields, *(extra_fields or [])]))
-        self.retry_policy = RetryPolicy(self.config)
         self._bookmark_context: Context | None = None
         self._bookmark_state: dict[str, t.Any] | None = None
         self._page_extracted_at = utc_now()
@@ -126,23 +171,19 @@ class InfinityStream(RESTStream[t.Any]):
 
     @property
     def partitions(self) -> list[dict]:
-        return [{"igrp": igrp} for igrp in self.config.get("igrps", [])]
+        """One per igrp; read when a sync starts, so a selected stream without its settings
+        stops there (the settings are optional for a Chronicall-only config)."""
+        missing = [key for key in INFINITY_SETTINGS if not self.config.get(key)]
+        if missing:
+            raise FatalAPIError(
+                f"{self.name}: the Infinity streams need the settings {', '.join(INFINITY_SETTINGS)}; "
+                f"missing: {', '.join(missing)} (set them, or deselect the Infinity streams)"
+            )
+        return [{"igrp": igrp} for igrp in self.config["igrps"]]
 
     @property
     def authenticator(self) -> HTTPBasicAuth:
         return HTTPBasicAuth(self.config["username"], self.config["password"])
-
-    @property
-    def timeout(self) -> float:  # type: ignore[override]
-        return float(self.config.get("request_timeout", 300))
-
-    @property
-    def requests_session(self) -> requests.Session:
-        if not self._requests_session:
-            self._requests_session = requests.Session()
-            if self.config.get("ca_bundle"):
-                self._requests_session.verify = self.config["ca_bundle"]
-        return self._requests_session
 
     @property
     def page_size(self) -> int:
@@ -217,30 +258,6 @@ class InfinityStream(RESTStream[t.Any]):
         if status == 403:
             raise PartitionAccessError(f"HTTP 403 from {route}: the user may not read it: {message}")
         raise FatalAPIError(f"HTTP {status} from {route}: {message}")
-
-    def backoff_wait_generator(self) -> t.Generator[float, t.Any, None]:  # type: ignore[override]
-        """Retry-After aware waits; backoff sends each failure's exception in."""
-        exception = yield  # type: ignore[misc]
-        attempt = 0
-        while True:
-            exception = yield self.retry_policy.wait(attempt, exception)
-            attempt += 1
-
-    def backoff_max_tries(self) -> int:
-        return self.retry_policy.max_retries + 1
-
-    def backoff_jitter(self, value: float) -> float:
-        return value  # jitter is part of RetryPolicy.wait, and never applied to Retry-After
-
-    def backoff_handler(self, details: t.Any) -> None:
-        exception = details.get("exception")
-        self.logger.warning(
-            "%s: try %d failed (%s); retrying in %.2fs",
-            self.name,
-            details.get("tries"),
-            describe(exception),
-            details.get("wait") or 0,
-        )
 
     def _write_record_message(self, record: Record) -> None:
         """RECORD messages without the SDK's per-record deselection and type conformance passes.
@@ -455,6 +472,12 @@ class OffsetStream(InfinityStream):
 
     def next_cursor(self, cursor: int, record: Record) -> int:
         return cursor + 1
+
+    def post_process(self, row: Record, context: Context | None = None) -> Record:
+        """Some tables (organisations) have no igrp field: add the partition's."""
+        if context and row.get("igrp") is None:
+            row["igrp"] = context["igrp"]
+        return row
 
     def page_params(self, context: Context | None, cursor: int, limit: int) -> dict[str, t.Any]:
         params = self.base_params(context)

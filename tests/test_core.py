@@ -9,9 +9,12 @@ from singer_sdk.testing import SuiteConfig, get_tap_test_class
 from tap_infinity.tap import TapInfinity
 from tests.conftest import PASSWORD, USERNAME
 from tests.emulator import Emulator
+from tests.emulator.chronicall import AGENT_TALKING_SUMMARY_KEY, GROUP_SUMMARY_KEY
 
 # The standard test class takes its config at import time, so this module runs its own emulator.
-_EMULATOR = Emulator({101: 1200, 202: 300}, seed=3, username=USERNAME, password=PASSWORD).start()
+_EMULATOR = Emulator(
+    {101: 1200, 202: 300}, seed=3, username=USERNAME, password=PASSWORD, chronicall_api_key="chron-key"
+).start()
 atexit.register(_EMULATOR.stop)
 
 SAMPLE_CONFIG = {
@@ -21,6 +24,14 @@ SAMPLE_CONFIG = {
     "api_url": _EMULATOR.url,
     "page_size": 500,
     "start_date": "2024-03-01",
+    "chronicall_url": _EMULATOR.url,
+    "chronicall_api_key": "chron-key",
+    "chronicall_reports": [
+        {"key": AGENT_TALKING_SUMMARY_KEY, "name": "agents"},
+        {"key": GROUP_SUMMARY_KEY, "name": "groups"},
+    ],
+    # Monthly windows keep the backfill from start_date to a few dozen requests.
+    "chronicall_window": "P30D",
 }
 
 TestTapInfinity = get_tap_test_class(

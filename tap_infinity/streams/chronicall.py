@@ -1,0 +1,305 @@
+"""Chronicall historical reports (doc 004): each configured report, run once per timeframe window."""
+
+from __future__ import annotations
+
+import re
+import typing as t
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import orjson
+import requests
+from singer_sdk.authenticators import BearerTokenAuthenticator
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.helpers.conform import TypeConformanceLevel
+
+from tap_infinity.client import BODY_ERRORS, HttpStream, PartitionAccessError, api_message, describe
+from tap_infinity.schemas.chronicall import column_name, report_row_schema
+
+if t.TYPE_CHECKING:
+    from singer_sdk.helpers.types import Context
+    from singer_sdk.tap_base import Tap
+
+    from tap_infinity.conversion import Record
+
+_DURATION = re.compile(r"P(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?")
+#: A summary item's formattedValue when its value is a duration (its format still says NUMBER).
+_CLOCK = re.compile(r"\d+:\d{2}:\d{2}")
+_LAST_MILLISECOND = timedelta(milliseconds=1)
+#: Refusals that concern one report (its parameters, its agents, its key): that report is skipped.
+_REPORT_PROBLEMS = {
+    400: "the server found the request malformed (check the report's parameters)",
+    403: "the service user may not view data of one or more of the requested agents or groups",
+    404: "the server has no API-enabled report with this key",
+}
+
+
+@dataclass(frozen=True)
+class Window:
+    """The chronicall_window setting: an ISO-8601 duration of weeks, days, hours, minutes, seconds.
+
+    Days (and weeks) are calendar days in the report timezone, so daily windows stay aligned on
+    local midnight across DST changes; hours, minutes and seconds are elapsed time. Years and
+    months are refused: their length varies and nothing needs them.
+    """
+
+    days: int
+    elapsed: timedelta
+
+    @classmethod
+    def parse(cls, text: t.Any) -> Window:
+        match = _DURATION.fullmatch(text) if isinstance(text, str) else None
+        if match is None:
+            raise ValueError(text)
+        weeks, days, hours, minutes, seconds = (int(group or 0) for group in match.groups())
+        window = cls(7 * weeks + days, timedelta(hours=hours, minutes=minutes, seconds=seconds))
+        if not window.days and not window.elapsed:
+            raise ValueError(text)
+        return window
+
+    def after(self, start: datetime) -> datetime:
+        """The end of the window starting at `start` (aware, in the report timezone)."""
+        wall = start + timedelta(days=self.days)  # same tzinfo: wall-clock arithmetic
+        return (wall.astimezone(timezone.utc) + self.elapsed).astimezone(start.tzinfo)
+
+
+class ReportError(PartitionAccessError):
+    """Chronicall refused one report's request (400, 403, 404): that report is skipped."""
+
+
+def _number(value: t.Any) -> int | float:
+    return value if isinstance(value, int | float) else float(value)
+
+
+def cell_value(cell: t.Any, fmt: str | None) -> int | float | str | None:
+    """A cell's value as the tap emits it: DURATION milliseconds as seconds, NUMBER as a number,
+    STRING (and any other format that is not numeric) as a string."""
+    value = cell.get("value") if isinstance(cell, dict) else None
+    if value is None:
+        return None
+    if fmt == "DURATION":
+        return _number(value) / 1000
+    if fmt == "NUMBER" or (fmt != "STRING" and isinstance(value, int | float)):
+        return _number(value)
+    return str(value)
+
+
+def summary_value(item: dict[str, t.Any]) -> int | float | str | None:
+    """Summary items all say NUMBER; durations are told apart by their H:MM:SS formattedValue."""
+    formatted = item.get("formattedValue")
+    is_duration = isinstance(formatted, str) and _CLOCK.fullmatch(formatted)
+    return cell_value(item, "DURATION" if is_duration else item.get("format"))
+
+
+def named(titles: t.Iterable[str]) -> list[str]:
+    """Keys for titles in order; a title whose key is taken gets its position appended."""
+    names: list[str] = []
+    for position, title in enumerate(titles):
+        name = column_name(str(title))
+        names.append(f"{name}_{position}" if name in names else name)
+    return names
+
+
+class ChronicallStream(HttpStream):
+    """The Chronicall historic-data API: a POST with a JSON body and a Bearer key per report run."""
+
+    http_method = "POST"
+    # Records are built typed from the response; the SDK has nothing to conform.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
+
+    @property
+    def url_base(self) -> str:
+        return str(self.config.get("chronicall_url", "")).rstrip("/")
+
+    @property
+    def authenticator(self) -> BearerTokenAuthenticator:
+        return BearerTokenAuthenticator(token=self.config["chronicall_api_key"])
+
+    @property
+    def http_headers(self) -> dict:
+        return {"Accept": "application/json"}
+
+    def validate_response(self, response: requests.Response) -> None:
+        status = response.status_code
+        if status < 400:
+            return
+        message = api_message(response)
+        if status == 429 or status >= 500:
+            raise RetriableAPIError(f"HTTP {status} from Chronicall: {message}", response)
+        if status == 401:
+            raise FatalAPIError(
+                "Chronicall rejected the API key (HTTP 401): check the chronicall_api_key setting"
+            )
+        if status in _REPORT_PROBLEMS:
+            raise ReportError(f"HTTP {status}: {_REPORT_PROBLEMS[status]}: {message}")
+        raise FatalAPIError(f"HTTP {status} from Chronicall: {message}")
+
+
+class ChronicallReportsStream(ChronicallStream):
+    """One record per report row, for each configured report and each window up to now.
+
+    The bookmark of a report is the end of its last completed window; the window still in
+    progress is emitted but leaves the bookmark at its start, so the next run reads it again.
+    """
+
+    name = "chronicall_reports"
+    path = "/rest/api/v1/historic-data/{report_key}"
+    primary_keys: t.ClassVar[list[str]] = ["report_key", "timeframe_start", "row_number"]
+    replication_key = "timeframe_end"
+    # Bookmarks only ever hold completed windows, so an interrupted sync resumes from them.
+    is_sorted = True
+
+    def __init__(self, tap: Tap) -> None:
+        super().__init__(tap=tap, schema=report_row_schema())
+        #: The reports refused and skipped in this run, by name and key.
+        self.skipped: list[str] = []
+
+    @property
+    def reports(self) -> dict[str, dict[str, t.Any]]:
+        return {report["key"]: report for report in self.config.get("chronicall_reports") or []}
+
+    @property
+    def partitions(self) -> list[dict]:
+        return [{"report_key": key} for key in self.reports]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.config.get("chronicall_timezone") or self.config.get("timezone") or "UTC")
+
+    def where(self, context: Context) -> str:
+        """Names the report by its name and key (never by anything secret)."""
+        report = self.reports[context["report_key"]]
+        return f"{self.name}: report {report.get('name') or report['key']!r} ({report['key']})"
+
+    def windows(self, context: Context, now: datetime) -> t.Iterator[tuple[datetime, datetime]]:
+        """[start, end) windows from the bookmark (else start_date, else today) that began by now."""
+        zone = self.zone
+        window = Window.parse(self.config.get("chronicall_window", "P1D"))
+        bookmark = self.get_context_state(context).get("replication_key_value")
+        if bookmark:
+            start = datetime.fromisoformat(bookmark).astimezone(zone)
+        else:
+            first = self.config.get("start_date")
+            day = date.fromisoformat(str(first)) if first else now.date()
+            start = datetime.combine(day, time(), zone)
+        limit = None
+        if self.config.get("end_date"):
+            last_day = date.fromisoformat(str(self.config["end_date"]))
+            limit = datetime.combine(last_day + timedelta(days=1), time(), zone)
+        while start < now and (limit is None or start < limit):
+            end = window.after(start)
+            if limit is not None:
+                end = min(end, limit)
+            yield start, end
+            start = end
+
+    def request_body(self, context: Context, start: datetime, end: datetime) -> dict[str, t.Any]:
+        """Doc 004's body: the timeframe (both ends inclusive, so up to the window's last
+        millisecond) and the report's own parameters from chronicall_reports."""
+        timeframe = {
+            "type": "REPORT_TIMEFRAME",
+            "start": start.isoformat(timespec="milliseconds"),
+            "end": (end - _LAST_MILLISECOND).isoformat(timespec="milliseconds"),
+        }
+        report = self.reports[context["report_key"]]
+        return {
+            "format": "json",
+            "parameters": [
+                {"name": "Report Timeframe", "valueType": "REPORT_TIMEFRAME", "value": timeframe},
+                *(report.get("parameters") or []),
+            ],
+        }
+
+    def request_records(self, context: Context | None) -> t.Iterable[dict]:
+        """Each window of the report in turn, checkpointing after every completed one.
+
+        A refused report (400, 403, 404) is logged and skipped; the other reports go on, and the
+        tap ends the run with an error listing the skipped ones (`TapInfinity.sync_all`).
+        """
+        if not context:
+            return  # no chronicall_reports configured: the stream emits nothing
+        send = self.request_decorator(self._request)
+        now = datetime.now(self.zone)
+        with self.get_http_request_counter() as request_counter:
+            request_counter.with_context(context)
+            try:
+                for start, end in self.windows(context, now):
+                    request = self.build_prepared_request(
+                        method=self.http_method,
+                        url=self.get_url(context),
+                        json=self.request_body(context, start, end),
+                        headers=self.http_headers,
+                    )
+                    response = self._send(send, request, context)
+                    request_counter.increment()
+                    yield from self.rows(context, response, start, end)
+                    if end <= now:
+                        self.checkpoint(context, end)
+            except ReportError as exc:
+                self.logger.error("%s: %s; skipping this report", self.where(context), exc)
+                self.skipped.append(self.where(context))
+
+    def _send(
+        self, send: t.Callable, request: requests.PreparedRequest, context: Context
+    ) -> requests.Response:
+        """One request through the retrying decorator, failures named after the report."""
+        try:
+            return send(request, context)  # type: ignore[no-any-return]
+        except ReportError:
+            raise
+        except FatalAPIError as exc:
+            raise FatalAPIError(f"{self.where(context)}: {exc}") from None
+        except (RetriableAPIError, *BODY_ERRORS) as exc:
+            raise FatalAPIError(
+                f"{self.where(context)}: gave up after {self.backoff_max_tries()} tries: {describe(exc)}"
+            ) from None
+
+    def rows(
+        self, context: Context, response: requests.Response, start: datetime, end: datetime
+    ) -> t.Iterator[Record]:
+        """The execution's rows as records: cells keyed by column title, summary alongside."""
+        try:
+            body = orjson.loads(response.content)
+            columns = body["columns"]
+            keys = [str(column["key"]) for column in columns]
+            formats = [column.get("format") for column in columns]
+            names = named(column["title"] for column in columns)
+            items = body.get("summaryItems") or []
+            titles = named(item["title"] for item in items)
+            summary = dict(zip(titles, map(summary_value, items), strict=True))
+            report = self.reports[context["report_key"]]
+            for number, row in enumerate(body.get("rows") or [], start=1):
+                cells = row["values"]
+                yield {
+                    "report_key": report["key"],
+                    "report_name": report.get("name") or report["key"],
+                    "report_id": body.get("reportId"),
+                    "execution_id": body.get("executionId"),
+                    "title": body.get("title"),
+                    "timeframe_start": start.isoformat(),
+                    "timeframe_end": end.isoformat(),
+                    "row_number": number,
+                    "values": {
+                        name: cell_value(cells.get(key), fmt)
+                        for key, name, fmt in zip(keys, names, formats, strict=True)
+                    },
+                    "summary": dict(summary),
+                }
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise FatalAPIError(
+                f"{self.where(context)}: the response for {start.isoformat()} is not a report "
+                f"({type(exc).__name__}: {str(exc)[:80]}); it starts {response.text[:80]!r}"
+            ) from None
+
+    def checkpoint(self, context: Context, end: datetime) -> None:
+        """Bookmark a completed window and write STATE after its records."""
+        state = self.get_context_state(context)
+        state["replication_key"] = self.replication_key
+        state["replication_key_value"] = end.isoformat()
+        self.state_manager.is_flushed = False
+        self._write_state_message()
+
+    def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None) -> None:
+        """Bookmarks move per completed window (`checkpoint`), never per record: the records of
+        the window in progress must not move them."""
