@@ -21,7 +21,12 @@ def main(url: str, igrp: str, username: str, password: str, page_size: str = "10
     out = sys.stdout.buffer
     after, limit = 0, int(page_size)
     while True:
-        params = {"format": "json", "sort[]": "rowId-asc", "filter[]": f"rowId-gt-value-{after}", "limit": limit}
+        params = {
+            "format": "json",
+            "sort[]": "rowId-asc",
+            "filter[]": f"rowId-gt-value-{after}",
+            "limit": limit,
+        }
         response = session.get(f"{url}/reports/v2/igrps/{igrp}/triggers/all", params=params, stream=True)
         response.raise_for_status()
         count = 0

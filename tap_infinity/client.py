@@ -96,7 +96,23 @@ class RetryPolicy:
 
 
 class HttpStream(RESTStream[t.Any]):
-    """What the Infinity and Chronicall streams share: timeout, TLS, Retry-After aware retries."""
+    """What the Infinity and Chronicall streams share: timeout, TLS, Retry-After aware retries,
+    and skipping a partition the API refuses."""
+
+    @cached_property
+    def skipped(self) -> list[str]:
+        """Partitions refused and skipped in this run; the tap fails at the end (`TapInfinity.sync_all`)."""
+        return []
+
+    def where(self, context: Context | None) -> str:
+        """Names the stream and partition in messages."""
+        return self.name
+
+    def skip_partition(self, context: Context | None, reason: str) -> None:
+        """Log why a partition is refused and go on: rows already emitted and their bookmark stay,
+        and the other partitions keep their data and bookmarks."""
+        self.logger.error("%s; skipping it", reason)
+        self.skipped.append(self.where(context))
 
     @cached_property
     def retry_policy(self) -> RetryPolicy:
@@ -322,6 +338,12 @@ class InfinityStream(HttpStream):
         that breaks off mid-page is resumed from the last emitted row (the rest of the same
         page, ``limit`` reduced by what was received), so this loop is the tap's own.
         """
+        try:
+            yield from self._read_partition(context)
+        except PartitionAccessError as exc:
+            self.skip_partition(context, str(exc))
+
+    def _read_partition(self, context: Context | None) -> t.Iterator[dict]:
         send = self.request_decorator(self._request)
         cursor = self.first_cursor(context)
         remaining = self.page_size

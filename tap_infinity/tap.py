@@ -232,15 +232,26 @@ class TapInfinity(Tap):
         return errors
 
     def sync_all(self) -> None:  # type: ignore[misc]  # final in the SDK, yet the only end-of-run hook
-        """Sync every stream, then fail if Chronicall reports were skipped, so a scheduler notices.
+        """Sync every stream, then fail if a partition was refused, so a scheduler notices.
 
-        A refused report is skipped rather than stopping the run, so the other reports and
-        streams (synced in name order, some after it) keep their data and bookmarks.
+        A refused igrp (HTTP 403) or Chronicall report is skipped rather than stopping the run,
+        so the other partitions and streams (synced in name order, some after it) keep their
+        data and bookmarks.
         """
         super().sync_all()
-        skipped = [report for stream in self.streams.values() for report in getattr(stream, "skipped", [])]
+        skipped = [where for stream in self.streams.values() for where in getattr(stream, "skipped", [])]
         if skipped:
-            raise FatalAPIError(f"Skipped {len(skipped)} refused reports (see above): {'; '.join(skipped)}")
+            raise FatalAPIError(
+                f"Skipped {len(skipped)} refused partitions (see above): {'; '.join(skipped)}"
+            )
+
+    def run_discovery(self) -> str:
+        """Discover, ending a fatal API error (say, rejected credentials) with its one line and exit 1."""
+        try:
+            return super().run_discovery()
+        except FatalAPIError as exc:
+            self.logger.error("%s", exc)
+            sys.exit(1)
 
     @classmethod
     def invoke(cls, **kwargs: t.Any) -> None:  # type: ignore[override]

@@ -357,7 +357,7 @@ def test_refused_reports_are_skipped_with_one_line_each(chron: Emulator, catalog
     assert f"'malformed' ({COPY_KEY}): HTTP 400: the server found the request malformed" in malformed
     assert "PBX_QUEUES" in malformed  # the server's own message
     assert f"'unknown' ({UNKNOWN_KEY}): HTTP 404: the server has no API-enabled report" in unknown
-    assert "Skipped 3 refused reports" in result.stderr.splitlines()[-1]
+    assert "Skipped 3 refused partitions" in result.stderr.splitlines()[-1]
     assert "Traceback" not in result.stderr
     # Nothing else is lost: the good report and the stream synced after this one are whole.
     assert assert_windows_match(result, chron, GROUP_SUMMARY_KEY, "groups", windows) > 0

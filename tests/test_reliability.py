@@ -104,6 +104,7 @@ def test_bad_credentials_fail_fast_without_leaking_the_password(emulator: Emulat
         assert result.returncode != 0
         assert time.monotonic() - started < 10
         assert f"Infinity rejected the credentials of user {USERNAME!r}" in result.stderr
+        assert "Traceback" not in result.stderr
         assert wrong not in result.stdout + result.stderr
         assert base64.b64encode(f"{USERNAME}:{wrong}".encode()).decode() not in result.stderr
 
@@ -139,3 +140,27 @@ def test_discovery_survives_a_transient_fault(fresh_emulator: Emulator, kind: st
     fresh_emulator.fail_next(kind, count=1)
     catalog = discover(tap_config(fresh_emulator))
     assert {s["tap_stream_id"] for s in catalog["streams"]} >= {"triggers_all", "calls", "itemised_calls"}
+
+
+def test_a_forbidden_igrp_is_skipped_and_the_sync_fails_at_the_end() -> None:
+    with Emulator(
+        {101: 400, 202: 300, 303: 200}, seed=5, username=USERNAME, password=PASSWORD, forbidden_igrps=(202,)
+    ) as emu:
+        catalog = triggers_catalog(emu)
+        result = run_tap(tap_config(emu, page_size=150), catalog, check=False)
+        assert result.returncode == 1
+        refusals = [line for line in result.stderr.splitlines() if "HTTP 403" in line]
+        assert len(refusals) == 1
+        assert "triggers_all (igrp 202): HTTP 403 from /reports/v2/igrps/202/triggers/all" in refusals[0]
+        assert "skipping it" in refusals[0]
+        assert "Skipped 1 refused partitions (see above): triggers_all (igrp 202)" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert assert_stream_matches(result, emu, "triggers_all", igrps=[101, 303]) == 600
+        assert not result.row_ids("triggers_all", 202)
+        bookmarks = {
+            p["context"]["igrp"]: p.get("replication_key_value")
+            for p in result.final_state["bookmarks"]["triggers_all"]["partitions"]
+        }
+        assert bookmarks[101] == int(emu.triggers(101)[-1]["rowId"])
+        assert bookmarks[303] == int(emu.triggers(303)[-1]["rowId"])
+        assert bookmarks.get(202) is None

@@ -152,8 +152,6 @@ class ChronicallReportsStream(ChronicallStream):
 
     def __init__(self, tap: Tap) -> None:
         super().__init__(tap=tap, schema=report_row_schema())
-        #: The reports refused and skipped in this run, by name and key.
-        self.skipped: list[str] = []
 
     @property
     def reports(self) -> dict[str, dict[str, t.Any]]:
@@ -167,8 +165,10 @@ class ChronicallReportsStream(ChronicallStream):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.config.get("chronicall_timezone") or self.config.get("timezone") or "UTC")
 
-    def where(self, context: Context) -> str:
+    def where(self, context: Context | None) -> str:
         """Names the report by its name and key (never by anything secret)."""
+        if not context:
+            return self.name
         report = self.reports[context["report_key"]]
         return f"{self.name}: report {report.get('name') or report['key']!r} ({report['key']})"
 
@@ -237,8 +237,7 @@ class ChronicallReportsStream(ChronicallStream):
                     if end <= now:
                         self.checkpoint(context, end)
             except ReportError as exc:
-                self.logger.error("%s: %s; skipping this report", self.where(context), exc)
-                self.skipped.append(self.where(context))
+                self.skip_partition(context, f"{self.where(context)}: {exc}")
 
     def _send(
         self, send: t.Callable, request: requests.PreparedRequest, context: Context

@@ -79,12 +79,13 @@ def sample_custom_fields(tap: Tap, rows: int = 1000) -> list[str]:
     fail discovery, since a sync would fail the same way.
     """
     stream = TriggersAllStream(tap)
+    send = stream.request_decorator(stream._request)
     found: set[str] = set()
     for context in stream.partitions:
         params = {"format": "json", "sort[]": "rowId-desc", "limit": min(rows, stream.page_size)}
         request = stream.build_prepared_request(method="GET", url=stream.get_url(context), params=params)
         try:
-            response = stream._request(request, context)
+            response = send(request, context)
             for line in iter_lines(response):
                 found.update(key for key in orjson.loads(line) if key.startswith(("pt_", "c_")))
         except (PartitionAccessError, RetriableAPIError, orjson.JSONDecodeError, *BODY_ERRORS) as exc:
