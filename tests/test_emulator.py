@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -25,16 +26,24 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def emu():
-    with Emulator(igrps={101: 3000, 202: 500}, seed=7, username=USER, password=PASSWORD,
-                  forbidden_igrps=(303,), max_limit=MAX_LIMIT, chronicall_api_key="chron-key") as e:
+    with Emulator(
+        igrps={101: 3000, 202: 500},
+        seed=7,
+        username=USER,
+        password=PASSWORD,
+        forbidden_igrps=(303,),
+        max_limit=MAX_LIMIT,
+        chronicall_api_key="chron-key",
+    ) as e:
         yield e
 
 
 @pytest.fixture
 def fresh():
     """A private emulator for tests that change data or inject faults."""
-    with Emulator(igrps={101: 400, 202: 300}, seed=3, username=USER, password=PASSWORD,
-                  max_limit=MAX_LIMIT) as e:
+    with Emulator(
+        igrps={101: 400, 202: 300}, seed=3, username=USER, password=PASSWORD, max_limit=MAX_LIMIT
+    ) as e:
         yield e
 
 
@@ -55,6 +64,7 @@ def get_rows(e: Emulator, route: str, params: dict, igrp: int = 101) -> list[dic
 
 
 # -- auth, routing, errors ------------------------------------------------------------------------
+
 
 def test_auth_is_required(emu):
     url = triggers_url(emu)
@@ -87,28 +97,31 @@ def test_limit_above_maximum_is_an_error_not_a_truncation(emu):
     assert session().get(triggers_url(emu), params={"limit": MAX_LIMIT}).text.count("\n") == MAX_LIMIT
 
 
-@pytest.mark.parametrize("params, needle", [
-    ({"limit": "abc"}, "limit"),
-    ({"limit": 0}, "limit"),
-    ({"offset": "-1"}, "offset"),
-    ({"filter[]": "rowId-gt-1"}, "filter"),
-    ({"filter[]": "rowId-zz-value-1"}, "operand"),
-    ({"filter[]": "nosuch-eq-value-1"}, "nosuch"),
-    ({"filter[]": "rowId-gt-value-abc"}, "number"),
-    ({"filter[]": "triggerDatetime-gt-value-2024-02-30"}, "YYYY-MM-DD"),
-    ({"filter[]": "pt_campaignSource-eq-value-x"}, "custom"),
-    ({"sort[]": "c_gua_cid-asc"}, "custom"),
-    ({"sort[]": "rowId-sideways"}, "sort"),
-    ({"sort[]": "nosuch-asc"}, "nosuch"),
-    ({"display[]": "nosuch"}, "nosuch"),
-    ({"display[]": "vid-"}, "alias"),
-    ({"startDate": "2024-3-1"}, "YYYY-MM-DD"),
-    ({"endDate": "yesterday"}, "YYYY-MM-DD"),
-    ({"tz": "Mars/Olympus_Mons"}, "timezone"),
-    ({"format": "xml"}, "format"),
-    ({"format": "csv"}, "display"),
-    ({"group[]": "ch"}, "Grouping"),
-])
+@pytest.mark.parametrize(
+    "params, needle",
+    [
+        ({"limit": "abc"}, "limit"),
+        ({"limit": 0}, "limit"),
+        ({"offset": "-1"}, "offset"),
+        ({"filter[]": "rowId-gt-1"}, "filter"),
+        ({"filter[]": "rowId-zz-value-1"}, "operand"),
+        ({"filter[]": "nosuch-eq-value-1"}, "nosuch"),
+        ({"filter[]": "rowId-gt-value-abc"}, "number"),
+        ({"filter[]": "triggerDatetime-gt-value-2024-02-30"}, "YYYY-MM-DD"),
+        ({"filter[]": "pt_campaignSource-eq-value-x"}, "custom"),
+        ({"sort[]": "c_gua_cid-asc"}, "custom"),
+        ({"sort[]": "rowId-sideways"}, "sort"),
+        ({"sort[]": "nosuch-asc"}, "nosuch"),
+        ({"display[]": "nosuch"}, "nosuch"),
+        ({"display[]": "vid-"}, "alias"),
+        ({"startDate": "2024-3-1"}, "YYYY-MM-DD"),
+        ({"endDate": "yesterday"}, "YYYY-MM-DD"),
+        ({"tz": "Mars/Olympus_Mons"}, "timezone"),
+        ({"format": "xml"}, "format"),
+        ({"format": "csv"}, "display"),
+        ({"group[]": "ch"}, "Grouping"),
+    ],
+)
 def test_bad_parameters_are_400_with_a_message(emu, params, needle):
     r = session().get(triggers_url(emu), params=params)
     assert r.status_code == 400
@@ -120,6 +133,7 @@ def test_bad_parameters_are_400_with_a_message(emu, params, needle):
 
 
 # -- response format ------------------------------------------------------------------------------
+
 
 def test_ndjson_lines_of_strings(emu):
     r = session().get(triggers_url(emu), params={"limit": 500})
@@ -136,10 +150,10 @@ def test_ndjson_lines_of_strings(emu):
         assert row["rowId"].isdigit()
     by_act = {row["act"]: row for row in rows}
     land, call = by_act["land"], by_act["call"]
-    assert list(land)[:len(schema.WEB_SHAPE)] == list(schema.WEB_SHAPE)
-    assert list(call)[:len(schema.CALL_SHAPE)] == list(schema.CALL_SHAPE)
+    assert list(land)[: len(schema.WEB_SHAPE)] == list(schema.WEB_SHAPE)
+    assert list(call)[: len(schema.CALL_SHAPE)] == list(schema.CALL_SHAPE)
     for act in ("goal", "trans"):
-        assert list(by_act[act])[:len(schema.WEB_TXN_SHAPE)] == list(schema.WEB_TXN_SHAPE)
+        assert list(by_act[act])[: len(schema.WEB_TXN_SHAPE)] == list(schema.WEB_TXN_SHAPE)
     assert "ip" in land and "whois" in land and "txr" not in land and "lands" not in land
     assert "txr" in call and "outcomeType" in call and "dgrpName" in call and "ip" not in call
     assert call["lands"] == 0 or call["lands"] == 1
@@ -149,7 +163,7 @@ def test_generated_data_is_realistic(emu):
     rows = emu.triggers(101)
     ids = [int(r["rowId"]) for r in rows]
     assert ids == sorted(set(ids)) and ids[0] > 100_000_000
-    assert any(b - a > 1 for a, b in zip(ids, ids[1:], strict=False))  # gaps
+    assert any(b - a > 1 for a, b in itertools.pairwise(ids))  # gaps
     times = [r["triggerDatetime"] for r in rows]
     assert times != sorted(times)  # not in rowId order
     acts = Counter(r["act"] for r in rows)
@@ -176,6 +190,7 @@ def test_same_seed_same_data():
 
 
 # -- display, filter, sort, limit -----------------------------------------------------------------
+
 
 def test_display_order_aliases_and_missing_fields(emu):
     display = ["triggerDatetime", "act", "vid-visitorId", "txr", "pt_campaignSource-source", "rowId"]
@@ -204,26 +219,45 @@ def test_filters_are_anded_and_typed(emu):
     ids = [int(r["rowId"]) for r in emu.triggers(101)]
     pivot = ids[1500]
     above = get_rows(emu, "all", {"filter[]": f"rowId-gte-value-{pivot}", "display[]": "rowId"})
-    assert [int(r["rowId"]) for r in above] == ids[1500:MAX_LIMIT + 1500]
+    assert [int(r["rowId"]) for r in above] == ids[1500 : MAX_LIMIT + 1500]
 
     # values containing '-' (split on the first "-value-")
-    dated = get_rows(emu, "all", {"filter[]": "triggerDatetime-lt-value-2024-03-05 12:00:00",
-                                 "display[]": ["triggerDatetime"]})
+    dated = get_rows(
+        emu,
+        "all",
+        {"filter[]": "triggerDatetime-lt-value-2024-03-05 12:00:00", "display[]": ["triggerDatetime"]},
+    )
     assert dated and all(r["triggerDatetime"] < "2024-03-05 12:00:00" for r in dated)
-    titled = get_rows(emu, "all", {"filter[]": "pageTitle-contains-value-Widget – Ex", "display[]": "pageTitle"})
-    assert titled and all("Widget – Ex" in r["pageTitle"] for r in titled)
+    titled = get_rows(
+        emu,
+        "all",
+        {"filter[]": "pageTitle-contains-value-Widget – Ex", "display[]": "pageTitle"},  # noqa: RUF001
+    )
+    assert titled and all("Widget – Ex" in r["pageTitle"] for r in titled)  # noqa: RUF001
 
 
 def test_sorting(emu):
-    rows = get_rows(emu, "calls", {"sort[]": ["callDuration-desc", "triggerDatetime-asc"],
-                                   "display[]": ["callDuration", "triggerDatetime", "rowId"]})
+    rows = get_rows(
+        emu,
+        "calls",
+        {
+            "sort[]": ["callDuration-desc", "triggerDatetime-asc"],
+            "display[]": ["callDuration", "triggerDatetime", "rowId"],
+        },
+    )
     keys = [(-int(r["callDuration"]), r["triggerDatetime"]) for r in rows]
     assert keys == sorted(keys)
     desc = get_rows(emu, "all", {"sort[]": "rowId-desc", "limit": 10, "display[]": "rowId"})
     ids = sorted((int(r["rowId"]) for r in emu.triggers(101)), reverse=True)[:10]
     assert [int(r["rowId"]) for r in desc] == ids
-    by_name = session().get(f"{emu.url}/reports/v2/igrps/101/organisations/",
-                            params={"sort[]": "orgName-asc", "display[]": ["orgId", "orgName"]}).text
+    by_name = (
+        session()
+        .get(
+            f"{emu.url}/reports/v2/igrps/101/organisations/",
+            params={"sort[]": "orgName-asc", "display[]": ["orgId", "orgName"]},
+        )
+        .text
+    )
     names = [json.loads(line)["orgName"] for line in by_name.splitlines()]
     assert names == sorted(names)
 
@@ -237,13 +271,20 @@ def test_default_limit_and_offset(emu):
 
 
 def test_rowid_batching_reconstructs_rows_exactly(emu):
-    for route, extra in (("all", {}), ("calls", {"startDate": "2024-03-20", "endDate": "2024-05-02"}),
-                         ("itemisedCalls", {}), ("transactions", {"tz": "America/New_York"})):
+    for route, extra in (
+        ("all", {}),
+        ("calls", {"startDate": "2024-03-20", "endDate": "2024-05-02"}),
+        ("itemisedCalls", {}),
+        ("transactions", {"tz": "America/New_York"}),
+    ):
         truth = emu.rows(f"/reports/v2/igrps/101/triggers/{route}", {"sort[]": "rowId-asc", **extra})
         got, last, limit = [], 0, 100
         while True:
-            page = get_rows(emu, route, {"limit": limit, "sort[]": "rowId-asc",
-                                         "filter[]": f"rowId-gt-value-{last}", **extra})
+            page = get_rows(
+                emu,
+                route,
+                {"limit": limit, "sort[]": "rowId-asc", "filter[]": f"rowId-gt-value-{last}", **extra},
+            )
             got.extend(page)
             if len(page) < limit:
                 break
@@ -259,8 +300,9 @@ def test_route_membership(emu):
 
     calls = [r["rowId"] for r in all_rows if r["act"] == "call"]
     goals = [r["rowId"] for r in all_rows if r["goal"] != "0"]
-    txns = [r["rowId"] for r in all_rows
-            if (r.get("txc") or r.get("goalCurrency")) and r["act"] != "callRate"]
+    txns = [
+        r["rowId"] for r in all_rows if (r.get("txc") or r.get("goalCurrency")) and r["act"] != "callRate"
+    ]
     assert ids("calls") == calls
     assert ids("users") == [r["rowId"] for r in all_rows if r["act"] == "callUser"]
     assert ids("goals") == goals and ids("transactions") == txns
@@ -274,15 +316,21 @@ def test_route_membership(emu):
 
 # -- dates, timezones, PII, organisations ----------------------------------------------------------
 
+
 def test_dates_are_inclusive_and_rendered_in_tz(emu):
     london = ZoneInfo("Europe/London")
     utc_rows = {r["rowId"]: r for r in emu.triggers(101)}
-    rows = get_rows(emu, "all", {"startDate": "2024-03-30", "endDate": "2024-04-02",
-                                 "tz": "Europe/London", "limit": MAX_LIMIT})
+    rows = get_rows(
+        emu,
+        "all",
+        {"startDate": "2024-03-30", "endDate": "2024-04-02", "tz": "Europe/London", "limit": MAX_LIMIT},
+    )
     assert rows
     expected = []
     for rid, raw in utc_rows.items():
-        local = datetime.fromisoformat(raw["triggerDatetime"]).replace(tzinfo=ZoneInfo("UTC")).astimezone(london)
+        local = (
+            datetime.fromisoformat(raw["triggerDatetime"]).replace(tzinfo=ZoneInfo("UTC")).astimezone(london)
+        )
         if "2024-03-30" <= local.strftime("%Y-%m-%d") <= "2024-04-02":
             expected.append((rid, local.strftime("%Y-%m-%d %H:%M:%S")))
     assert [(r["rowId"], r["triggerDatetime"]) for r in rows] == expected
@@ -294,10 +342,12 @@ def test_dates_are_inclusive_and_rendered_in_tz(emu):
                 utc = datetime.fromisoformat(raw[name])
                 shift = datetime.fromisoformat(r[name]) - utc
                 assert shift == (timedelta(hours=1) if utc >= datetime(2024, 3, 31, 1) else timedelta(0))
-        assert {k: v for k, v in r.items() if not k.endswith("Datetime")} == \
-            {k: v for k, v in raw.items() if not k.endswith("Datetime")}
-    utc_day = get_rows(emu, "all", {"startDate": "2024-04-01", "endDate": "2024-04-01",
-                                    "display[]": "triggerDatetime"})
+        assert {k: v for k, v in r.items() if not k.endswith("Datetime")} == {
+            k: v for k, v in raw.items() if not k.endswith("Datetime")
+        }
+    utc_day = get_rows(
+        emu, "all", {"startDate": "2024-04-01", "endDate": "2024-04-01", "display[]": "triggerDatetime"}
+    )
     assert utc_day and all(r["triggerDatetime"].startswith("2024-04-01") for r in utc_day)
     assert get_rows(emu, "all", {"startDate": "2024-04-02", "endDate": "2024-04-01"}) == []
 
@@ -311,14 +361,17 @@ def test_exclude_pii(emu):
             assert b["host"] == "" and b["whois"] == ""
         if len(a["srcPhoneNumber"]) >= 4 and a["srcPhoneNumber"][-4:].isdigit():
             assert b["srcPhoneNumber"] == a["srcPhoneNumber"][:-4] + "XXXX"
-        assert {k: v for k, v in a.items() if k not in ("ip", "host", "whois", "srcPhoneNumber")} == \
-            {k: v for k, v in b.items() if k not in ("ip", "host", "whois", "srcPhoneNumber")}
+        assert {k: v for k, v in a.items() if k not in ("ip", "host", "whois", "srcPhoneNumber")} == {
+            k: v for k, v in b.items() if k not in ("ip", "host", "whois", "srcPhoneNumber")
+        }
     assert any(a["srcPhoneNumber"] != b["srcPhoneNumber"] for a, b in zip(plain, redacted, strict=True))
 
 
 def test_organisations_and_root_org(emu):
     s = session()
-    orgs = [json.loads(line) for line in s.get(f"{emu.url}/reports/v2/igrps/101/organisations").text.splitlines()]
+    orgs = [
+        json.loads(line) for line in s.get(f"{emu.url}/reports/v2/igrps/101/organisations").text.splitlines()
+    ]
     assert orgs and all({"orgId", "orgTitle", "orgName", "orgCreated", "parentOrgId"} <= set(o) for o in orgs)
     roots = [o for o in orgs if o["parentOrgId"] == 0]
     assert len(roots) == 1
@@ -330,8 +383,12 @@ def test_organisations_and_root_org(emu):
             if o["parentOrgId"] == parent:
                 subtree.add(o["orgId"])
                 frontier.append(o["orgId"])
-    got = [json.loads(line)["orgId"] for line in s.get(
-        f"{emu.url}/reports/v2/igrps/101/organisations", params={"rootOrgId": child["orgId"]}).text.splitlines()]
+    got = [
+        json.loads(line)["orgId"]
+        for line in s.get(
+            f"{emu.url}/reports/v2/igrps/101/organisations", params={"rootOrgId": child["orgId"]}
+        ).text.splitlines()
+    ]
     assert set(got) == subtree
     rows = emu.rows("/reports/v2/igrps/101/triggers/all", {"rootOrgId": child["orgId"]})
     assert rows and all(int(r["orgId"]) in subtree for r in rows)
@@ -342,12 +399,21 @@ def test_config_routes(emu):
     s = session()
     dgrps = [json.loads(x) for x in s.get(f"{emu.url}/config/v2/igrps/101/dgrps").text.splitlines()]
     assert 10 <= len(dgrps) <= 50
-    page = [json.loads(x) for x in s.get(f"{emu.url}/config/v2/igrps/101/dgrps",
-                                         params={"limit": 5, "offset": 5}).text.splitlines()]
+    page = [
+        json.loads(x)
+        for x in s.get(
+            f"{emu.url}/config/v2/igrps/101/dgrps", params={"limit": 5, "offset": 5}
+        ).text.splitlines()
+    ]
     assert page == dgrps[5:10]
-    numbers = s.get(f"{emu.url}/config/v2/igrps/101/dgrps/all/numbers",
-                    params={"filter[]": ["usageType-eq-value-fixed", "ch-eq-value-0"],
-                            "display[]": ["dgrp", "dgrpName", "phoneNumber"], "sort[]": "dgrp-asc"})
+    numbers = s.get(
+        f"{emu.url}/config/v2/igrps/101/dgrps/all/numbers",
+        params={
+            "filter[]": ["usageType-eq-value-fixed", "ch-eq-value-0"],
+            "display[]": ["dgrp", "dgrpName", "phoneNumber"],
+            "sort[]": "dgrp-asc",
+        },
+    )
     fixed = [json.loads(x) for x in numbers.text.splitlines()]
     assert len(fixed) == len(dgrps) and all(list(n) == ["dgrp", "dgrpName", "phoneNumber"] for n in fixed)
     all_numbers = emu.rows("/config/v2/igrps/101/dgrps/all/numbers")
@@ -357,9 +423,10 @@ def test_config_routes(emu):
 
 
 def test_csv_format(emu):
-    r = session().get(f"{emu.url}/config/v2/igrps/101/dgrps",
-                      params={"format": "csv", "display[]": ["dgrpName", "dgrp", "startDate"],
-                              "sort[]": "startDate-asc"})
+    r = session().get(
+        f"{emu.url}/config/v2/igrps/101/dgrps",
+        params={"format": "csv", "display[]": ["dgrpName", "dgrp", "startDate"], "sort[]": "startDate-asc"},
+    )
     assert r.headers["Content-Type"].startswith("text/csv")
     lines = r.text.splitlines()
     assert lines[0] == "dgrpName,dgrp,startDate"
@@ -368,6 +435,7 @@ def test_csv_format(emu):
 
 
 # -- appends and corruption -----------------------------------------------------------------------
+
 
 def test_append_triggers_and_late_rows(fresh):
     before = fresh.triggers(101)
@@ -388,24 +456,35 @@ def test_append_triggers_and_late_rows(fresh):
     assert r.json() == {"appended": 5, "max_row_id": int(fresh.triggers(101)[-1]["rowId"])}
     counts = requests.get(f"{fresh.url}/_emulator/counts").json()
     assert counts["101"]["all"] == len(before) + 205
-    assert set(counts["101"]) >= {"all", "calls", "goals", "transactions", "itemisedCalls", "dgrps",
-                                  "numbers", "organisations"}
+    assert set(counts["101"]) >= {
+        "all",
+        "calls",
+        "goals",
+        "transactions",
+        "itemisedCalls",
+        "dgrps",
+        "numbers",
+        "organisations",
+    }
 
 
 def test_corrupt_row(fresh):
     rows = fresh.triggers(101)
     target = rows[3]["rowId"]
-    raw = '{"rowId":"%s","notes":"[{"note": "Test Note 1"}]", "leadScore":"100"}' % target
+    raw = f'{{"rowId":"{target}","notes":"[{{"note": "Test Note 1"}}]", "leadScore":"100"}}'
     fresh.corrupt_row(101, int(target), raw)
     lines = session().get(triggers_url(fresh), params={"limit": 10}).text.splitlines()
     assert lines[3] == raw
     with pytest.raises(json.JSONDecodeError):
         json.loads(lines[3])
-    assert [json.loads(x) for i, x in enumerate(lines) if i != 3] == [r for i, r in enumerate(rows[:10]) if i != 3]
+    assert [json.loads(x) for i, x in enumerate(lines) if i != 3] == [
+        r for i, r in enumerate(rows[:10]) if i != 3
+    ]
     assert fresh.rows("/reports/v2/igrps/101/triggers/all", {"limit": 10}) == rows[:10]
 
 
 # -- faults ---------------------------------------------------------------------------------------
+
 
 def test_error_faults(fresh):
     s = session()
@@ -491,14 +570,26 @@ def test_random_faults(fresh):
 
 # -- Chronicall delegation and the command line ---------------------------------------------------
 
+
 def test_chronicall_is_delegated(emu):
     if emu.chronicall is None:
         pytest.skip("chronicall model not available")
     from tests.emulator.chronicall import AGENT_TALKING_SUMMARY_KEY
-    body = {"format": "json", "parameters": [{
-        "name": "Report Timeframe", "valueType": "REPORT_TIMEFRAME",
-        "value": {"type": "REPORT_TIMEFRAME", "start": "2024-09-09T00:00:00.000-06:00",
-                  "end": "2024-09-10T23:59:59.000-06:00"}}]}
+
+    body = {
+        "format": "json",
+        "parameters": [
+            {
+                "name": "Report Timeframe",
+                "valueType": "REPORT_TIMEFRAME",
+                "value": {
+                    "type": "REPORT_TIMEFRAME",
+                    "start": "2024-09-09T00:00:00.000-06:00",
+                    "end": "2024-09-10T23:59:59.000-06:00",
+                },
+            }
+        ],
+    }
     url = f"{emu.url}/rest/api/v1/historic-data/{AGENT_TALKING_SUMMARY_KEY}"
     r = requests.post(url, json=body, headers={"Authorization": "Bearer chron-key"})
     assert r.status_code == 200 and "columns" in r.json()
@@ -507,10 +598,29 @@ def test_chronicall_is_delegated(emu):
 
 def test_command_line_serves_until_sigterm():
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.emulator", "--port", "0", "--igrps", "101:2000,202:50", "--seed", "1",
-         "--username", "U", "--password", "P", "--chronicall-key", "K"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)})
+        [
+            sys.executable,
+            "-m",
+            "tests.emulator",
+            "--port",
+            "0",
+            "--igrps",
+            "101:2000,202:50",
+            "--seed",
+            "1",
+            "--username",
+            "U",
+            "--password",
+            "P",
+            "--chronicall-key",
+            "K",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     try:
         line = proc.stdout.readline()
         assert line.startswith("READY http://127.0.0.1:")

@@ -56,8 +56,9 @@ def model() -> ChronicallModel:
     return ChronicallModel(api_key=API_KEY, seed=7, reports=None, clock=lambda: FIXED_NOW)
 
 
-def run(model: ChronicallModel, start: str, end: str, *extra: dict[str, Any],
-        key: str = AGENT_TALKING_SUMMARY_KEY) -> dict[str, Any]:
+def run(
+    model: ChronicallModel, start: str, end: str, *extra: dict[str, Any], key: str = AGENT_TALKING_SUMMARY_KEY
+) -> dict[str, Any]:
     status, headers, body = model.handle("POST", path(key), AUTH, request_body(start, end, *extra))
     assert status == 200, body
     assert headers["Content-Type"] == "application/json"
@@ -78,8 +79,12 @@ def test_default_reports_are_configured(model: ChronicallModel) -> None:
     group = model.reports[GROUP_SUMMARY_KEY]
     assert (talking.title, talking.report_id) == ("Agent Talking Summary", 48)
     assert talking.columns == [
-        ("Agent", "STRING"), ("Inbound Calls", "NUMBER"), ("Outbound Calls", "NUMBER"),
-        ("Internal Calls", "NUMBER"), ("Total Calls", "NUMBER"), ("Total Talking", "DURATION"),
+        ("Agent", "STRING"),
+        ("Inbound Calls", "NUMBER"),
+        ("Outbound Calls", "NUMBER"),
+        ("Internal Calls", "NUMBER"),
+        ("Total Calls", "NUMBER"),
+        ("Total Talking", "DURATION"),
         ("Avg Talking", "DURATION"),
     ]
     assert "Supervisor(300)" in AGENTS and "Supervisor(300)" not in talking.visible
@@ -90,10 +95,21 @@ def test_default_reports_are_configured(model: ChronicallModel) -> None:
 
 
 def test_agent_talking_summary_matches_documented_shape(model: ChronicallModel) -> None:
-    response = run(model, "2025-09-09T00:00:00.000-06:00", "2025-09-10T23:59:59.000-06:00",
-                   agents_param("Agent1(200)"))
-    assert list(response) == ["reportId", "executionId", "title", "timeframe", "skin", "columns",
-                              "dataFlag", "summaryItems", "rows", "charts"]
+    response = run(
+        model, "2025-09-09T00:00:00.000-06:00", "2025-09-10T23:59:59.000-06:00", agents_param("Agent1(200)")
+    )
+    assert list(response) == [
+        "reportId",
+        "executionId",
+        "title",
+        "timeframe",
+        "skin",
+        "columns",
+        "dataFlag",
+        "summaryItems",
+        "rows",
+        "charts",
+    ]
     assert response["reportId"] == 48
     uuid.UUID(response["executionId"])
     assert response["title"] == "Agent Talking Summary"
@@ -116,8 +132,14 @@ def test_agent_talking_summary_matches_documented_shape(model: ChronicallModel) 
     total = values["4"]["value"]
     assert total == values["1"]["value"] + values["2"]["value"] + values["3"]["value"] > 0
     assert [item["title"] for item in response["summaryItems"]] == [
-        "Agents", "Total Inbound Calls", "Total Outbound Calls", "Total Internal Calls",
-        "Total Calls", "Avg Total Calls", "Total Talking", "Avg Talking",
+        "Agents",
+        "Total Inbound Calls",
+        "Total Outbound Calls",
+        "Total Internal Calls",
+        "Total Calls",
+        "Avg Total Calls",
+        "Total Talking",
+        "Avg Talking",
     ]
     summary = {item["title"]: item for item in response["summaryItems"]}
     assert all(item["format"] == "NUMBER" for item in response["summaryItems"])
@@ -136,10 +158,16 @@ def test_execution_id_is_new_per_execution(model: ChronicallModel) -> None:
     assert {**first, "executionId": None} == {**second, "executionId": None}
 
 
-@pytest.mark.parametrize(("ms", "text"), [
-    (12673424, "3:31:13"), (1810489, "0:30:10"), (0, "0:00:00"), (999, "0:00:00"),
-    (360_000_000, "100:00:00"),
-])
+@pytest.mark.parametrize(
+    ("ms", "text"),
+    [
+        (12673424, "3:31:13"),
+        (1810489, "0:30:10"),
+        (0, "0:00:00"),
+        (999, "0:00:00"),
+        (360_000_000, "100:00:00"),
+    ],
+)
 def test_format_duration(ms: int, text: str) -> None:
     assert format_duration(ms) == text
 
@@ -166,8 +194,9 @@ def test_service_user_sees_only_visible_agents_by_default(model: ChronicallModel
 
 def test_agent_selection_returns_the_same_row(model: ChronicallModel) -> None:
     everyone = by_row(run(model, "2025-03-01T00:00:00Z", "2025-03-02T00:00:00Z"))
-    only = by_row(run(model, "2025-03-01T00:00:00Z", "2025-03-02T00:00:00Z",
-                      agents_param("Agent3(202)", "Agent3(202)")))
+    only = by_row(
+        run(model, "2025-03-01T00:00:00Z", "2025-03-02T00:00:00Z", agents_param("Agent3(202)", "Agent3(202)"))
+    )
     assert only == {"Agent3(202)": everyone["Agent3(202)"]}
 
 
@@ -195,8 +224,10 @@ def test_group_summary_is_additive_and_consistent(model: ChronicallModel) -> Non
         return by_row(run(model, start, end, key=GROUP_SUMMARY_KEY))
 
     whole = window("2025-04-01T00:00:00Z", "2025-04-30T23:59:59Z")
-    halves = [window("2025-04-01T00:00:00Z", "2025-04-15T11:59:59Z"),
-              window("2025-04-15T12:00:00Z", "2025-04-30T23:59:59Z")]
+    halves = [
+        window("2025-04-01T00:00:00Z", "2025-04-15T11:59:59Z"),
+        window("2025-04-15T12:00:00Z", "2025-04-30T23:59:59Z"),
+    ]
     assert set(whole) == set(GROUPS)
     for group, row in whole.items():
         assert row["Calls Presented"] == row["Calls Answered"] + row["Calls Abandoned"]
@@ -218,8 +249,10 @@ def test_end_is_inclusive_at_second_resolution(model: ChronicallModel) -> None:
 
 
 def test_future_and_pre_data_windows_are_empty(model: ChronicallModel) -> None:
-    for start, end in [("2026-06-01T12:00:01Z", "2026-12-31T23:59:59Z"),
-                       ("2019-09-09T00:00:00.000-06:00", "2019-09-10T23:59:59.000-06:00")]:
+    for start, end in [
+        ("2026-06-01T12:00:01Z", "2026-12-31T23:59:59Z"),
+        ("2019-09-09T00:00:00.000-06:00", "2019-09-10T23:59:59.000-06:00"),
+    ]:
         response = run(model, start, end)
         assert response["rows"] == []
         summary = {item["title"]: item["value"] for item in response["summaryItems"]}
@@ -253,9 +286,7 @@ def test_expected_is_the_response_body(model: ChronicallModel) -> None:
     response = run(model, start.isoformat(), "2025-09-10T23:59:59+00:00", key=GROUP_SUMMARY_KEY)
     truth = model.expected(GROUP_SUMMARY_KEY, start, datetime(2025, 9, 10, 23, 59, 59))
     assert {**truth, "executionId": None} == {**response, "executionId": None}
-    selected = model.expected(
-        AGENT_TALKING_SUMMARY_KEY, start, start + timedelta(days=1), ["Agent2(201)"]
-    )
+    selected = model.expected(AGENT_TALKING_SUMMARY_KEY, start, start + timedelta(days=1), ["Agent2(201)"])
     assert [row["values"]["0"]["value"] for row in selected["rows"]] == ["Agent2(201)"]
     with pytest.raises(ChronicallError) as denied:
         model.expected(AGENT_TALKING_SUMMARY_KEY, start, start, ["Supervisor(300)"])
@@ -264,13 +295,17 @@ def test_expected_is_the_response_body(model: ChronicallModel) -> None:
 
 def test_custom_reports_replace_the_defaults() -> None:
     report = ChronicallReport(
-        key="11111111-2222-4333-8444-555555555555", report_id=9, title="Everyone",
-        template="agent_talking_summary", visible=frozenset(AGENTS),
+        key="11111111-2222-4333-8444-555555555555",
+        report_id=9,
+        title="Everyone",
+        template="agent_talking_summary",
+        visible=frozenset(AGENTS),
     )
     model = ChronicallModel(api_key=API_KEY, seed=7, reports=[report], clock=lambda: FIXED_NOW)
     assert list(model.reports) == [report.key]
-    assert "Supervisor(300)" in by_row(run(model, "2025-03-01T00:00:00Z", "2025-03-31T23:59:59Z",
-                                           key=report.key))
+    assert "Supervisor(300)" in by_row(
+        run(model, "2025-03-01T00:00:00Z", "2025-03-31T23:59:59Z", key=report.key)
+    )
     with pytest.raises(ValueError):
         ChronicallReport(key="k", report_id=1, title="t", template="nope", visible=frozenset())
 
@@ -296,12 +331,15 @@ def error(
     return payload["message"]
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"Authorization": "Bearer wrong"},
-    {"Authorization": API_KEY},
-    {"Authorization": f"Basic {API_KEY}"},
-])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": API_KEY},
+        {"Authorization": f"Basic {API_KEY}"},
+    ],
+)
 def test_401_without_valid_bearer_key(model: ChronicallModel, headers: dict[str, str]) -> None:
     assert error(model, 401, headers=headers) == "The authorization header wasn't valid."
 
@@ -324,28 +362,41 @@ def test_405_for_other_methods(model: ChronicallModel) -> None:
     error(model, 405, method="GET")
 
 
-@pytest.mark.parametrize("body", [
-    b"{not json",
-    b"",
-    b"[]",
-    json.dumps({"format": "json", "parameters": [agents_param("Agent1(200)")]}).encode(),
-    json.dumps({"format": "json"}).encode(),
-    json.dumps({"format": "pdf", "parameters": [timeframe(*DAY)]}).encode(),
-    json.dumps({"parameters": [timeframe(*DAY)]}).encode(),
-    json.dumps({"format": "json", "parameters": [
-        {"valueType": "REPORT_TIMEFRAME", "value": {"start": DAY[0], "end": DAY[1]}},
-    ]}).encode(),
-    request_body(*DAY, timeframe(*DAY)),
-    request_body("2025-01-01", DAY[1]),
-    request_body("2025-01-01T00:00:00", DAY[1]),
-    request_body("2025-13-01T00:00:00Z", DAY[1]),
-    request_body(DAY[0], "2025-01-02T00:00:00+25:00"),
-    request_body("2025-01-02T00:00:00Z", "2025-01-01T23:59:59Z"),
-    request_body(*DAY, agents_param()),
-    request_body(*DAY, agents_param("Agent1(200)"), agents_param("Agent2(201)")),
-    request_body(*DAY, {"valueType": "PBX_GROUPS",
-                        "value": {"type": "PBX_GROUPS", "pbxGroups": [{"key": "Sales(700)"}]}}),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"",
+        b"[]",
+        json.dumps({"format": "json", "parameters": [agents_param("Agent1(200)")]}).encode(),
+        json.dumps({"format": "json"}).encode(),
+        json.dumps({"format": "pdf", "parameters": [timeframe(*DAY)]}).encode(),
+        json.dumps({"parameters": [timeframe(*DAY)]}).encode(),
+        json.dumps(
+            {
+                "format": "json",
+                "parameters": [
+                    {"valueType": "REPORT_TIMEFRAME", "value": {"start": DAY[0], "end": DAY[1]}},
+                ],
+            }
+        ).encode(),
+        request_body(*DAY, timeframe(*DAY)),
+        request_body("2025-01-01", DAY[1]),
+        request_body("2025-01-01T00:00:00", DAY[1]),
+        request_body("2025-13-01T00:00:00Z", DAY[1]),
+        request_body(DAY[0], "2025-01-02T00:00:00+25:00"),
+        request_body("2025-01-02T00:00:00Z", "2025-01-01T23:59:59Z"),
+        request_body(*DAY, agents_param()),
+        request_body(*DAY, agents_param("Agent1(200)"), agents_param("Agent2(201)")),
+        request_body(
+            *DAY,
+            {
+                "valueType": "PBX_GROUPS",
+                "value": {"type": "PBX_GROUPS", "pbxGroups": [{"key": "Sales(700)"}]},
+            },
+        ),
+    ],
+)
 def test_400_for_bad_bodies(model: ChronicallModel, body: bytes) -> None:
     error(model, 400, body=body)
 

@@ -49,9 +49,10 @@ Routes and data
   early, so it is not in rowId order.
 
 Test controls
-- Emulator.rows() ignores the limit cap, faults and corrupt_row (CSV is read back to dicts); corrupt_row applies
-  to trigger routes (not itemisedCalls). Control routes /_emulator/* are loopback-only, never
-  faulted and not in request_log. A "truncate" fault on a body under 2 bytes resets instead.
+- Emulator.rows() ignores the limit cap, faults and corrupt_row (CSV is read back to dicts);
+  corrupt_row applies to trigger routes (not itemisedCalls). Control routes /_emulator/* are
+  loopback-only, never faulted and not in request_log. A "truncate" fault on a body under 2
+  bytes resets instead.
 """
 
 from .emulator import Emulator

@@ -19,7 +19,9 @@ from .faults import RANDOM_KINDS
 
 def _igrps(text: str) -> dict[int, int]:
     try:
-        return {int(igrp): int(count) for igrp, count in (item.split(":") for item in text.split(",") if item)}
+        return {
+            int(igrp): int(count) for igrp, count in (item.split(":") for item in text.split(",") if item)
+        }
     except ValueError:
         raise argparse.ArgumentTypeError("expected IGRP:COUNT[,IGRP:COUNT...]") from None
 
@@ -44,9 +46,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
 
-    emu = Emulator(args.igrps, seed=args.seed, username=args.username, password=args.password,
-                   forbidden_igrps=args.forbidden_igrps, max_limit=args.max_limit,
-                   chronicall_api_key=args.chronicall_key, verbose=args.verbose)
+    emu = Emulator(
+        args.igrps,
+        seed=args.seed,
+        username=args.username,
+        password=args.password,
+        forbidden_igrps=args.forbidden_igrps,
+        max_limit=args.max_limit,
+        chronicall_api_key=args.chronicall_key,
+        verbose=args.verbose,
+    )
     if args.fault_rate:
         emu.set_faults(rate=args.fault_rate, kinds=tuple(k for k in args.fault_kinds.split(",") if k))
     stopping = threading.Event()

@@ -42,15 +42,21 @@ class ApiResult:
 
 
 class InfinityApi:
-    def __init__(self, installations: dict[int, Installation], stores: dict[int, TriggerStore],
-                 forbidden: frozenset[int], max_limit: int) -> None:
+    def __init__(
+        self,
+        installations: dict[int, Installation],
+        stores: dict[int, TriggerStore],
+        forbidden: frozenset[int],
+        max_limit: int,
+    ) -> None:
         self.installations = installations
         self.stores = stores
         self.forbidden = forbidden
         self.max_limit = max_limit
 
-    def get(self, path: str, params: dict[str, list[str]], *, capped: bool = True,
-            corrupt: bool = True) -> ApiResult:
+    def get(
+        self, path: str, params: dict[str, list[str]], *, capped: bool = True, corrupt: bool = True
+    ) -> ApiResult:
         """Answer GET `path`; `capped` False drops the default/maximum limit (ground truth),
         `corrupt` False ignores corrupt_row replacements. Raises ApiError."""
         kind, groups = _route(path)

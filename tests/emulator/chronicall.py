@@ -50,9 +50,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
 __all__ = [
-    "AGENTS", "AGENT_GROUPS", "AGENT_TALKING_SUMMARY_KEY", "DEFAULT_REPORTS",
-    "FORBIDDEN_MESSAGE", "GROUPS", "GROUP_SUMMARY_KEY", "ChronicallError", "ChronicallModel",
-    "ChronicallReport", "format_duration",
+    "AGENTS",
+    "AGENT_GROUPS",
+    "AGENT_TALKING_SUMMARY_KEY",
+    "DEFAULT_REPORTS",
+    "FORBIDDEN_MESSAGE",
+    "GROUPS",
+    "GROUP_SUMMARY_KEY",
+    "ChronicallError",
+    "ChronicallModel",
+    "ChronicallReport",
+    "format_duration",
 ]
 
 AGENT_GROUPS: dict[str, str] = {
@@ -78,13 +86,14 @@ FORBIDDEN_MESSAGE = (
     "of the requested agents or groups."
 )
 _REASONS = {
-    400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
     405: "Method Not Allowed",
 }
 _PATH = re.compile(r"/rest/api/v1/historic-data/([^/]+)")
-_INSTANT = re.compile(
-    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d{1,9})?(Z|[+-]\d{2}:\d{2})", re.ASCII
-)
+_INSTANT = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d{1,9})?(Z|[+-]\d{2}:\d{2})", re.ASCII)
 _JSON_HEADERS = {"Content-Type": "application/json"}
 _DIRECTIONS = ("inbound", "outbound", "internal")
 
@@ -251,7 +260,12 @@ _TEMPLATES: dict[str, _Template] = {
             ("Avg Talking", "DURATION"),
         ),
         cells=lambda t: (
-            t.inbound, t.outbound, t.internal, t.calls, t.talking_ms, t.avg_talking_ms,
+            t.inbound,
+            t.outbound,
+            t.internal,
+            t.calls,
+            t.talking_ms,
+            t.avg_talking_ms,
         ),
         has_data=lambda t: t.calls > 0,
         summary=_agent_talking_summary,
@@ -270,7 +284,11 @@ _TEMPLATES: dict[str, _Template] = {
             ("Max Wait", "DURATION"),
         ),
         cells=lambda t: (
-            t.inbound, t.inbound_answered, t.abandoned, t.avg_answer_s, t.inbound_talking_ms,
+            t.inbound,
+            t.inbound_answered,
+            t.abandoned,
+            t.avg_answer_s,
+            t.inbound_talking_ms,
             t.max_wait_ms,
         ),
         has_data=lambda t: t.inbound > 0,
@@ -341,9 +359,7 @@ def _parse_instant(text: Any, which: str) -> datetime:
     raise _bad(f"Invalid REPORT_TIMEFRAME {which}: {text!r}")
 
 
-def _parse_request(
-    request: Any, template: _Template
-) -> tuple[datetime, datetime, list[str] | None]:
+def _parse_request(request: Any, template: _Template) -> tuple[datetime, datetime, list[str] | None]:
     """Validate the body; return the timeframe and the requested row keys (None: all)."""
     if not isinstance(request, dict):
         raise _bad("Malformed JSON request body")
@@ -368,8 +384,11 @@ def _parse_request(
             )
         elif value_type == template.value_type:
             items = value.get(template.list_field)
-            if selection is not None or not isinstance(items, list) or not items or not all(
-                isinstance(item, dict) and isinstance(item.get("key"), str) for item in items
+            if (
+                selection is not None
+                or not isinstance(items, list)
+                or not items
+                or not all(isinstance(item, dict) and isinstance(item.get("key"), str) for item in items)
             ):
                 raise _bad(f"Invalid {value_type} parameter")
             selection = [item["key"] for item in items]
@@ -505,8 +524,7 @@ class ChronicallModel:
             },
             "skin": report.skin,
             "columns": [
-                {"key": str(i), "title": title, "format": fmt}
-                for i, (title, fmt) in enumerate(columns)
+                {"key": str(i), "title": title, "format": fmt} for i, (title, fmt) in enumerate(columns)
             ],
             "dataFlag": "INCLUDED",
             "summaryItems": [
@@ -514,10 +532,14 @@ class ChronicallModel:
                 for title, value, fmt in template.summary([t for _, t in rows])
             ],
             "rows": [
-                {"values": {
-                    str(i): _cell(value, fmt)
-                    for i, (value, (_, fmt)) in enumerate(zip((key, *template.cells(t)), columns))
-                }}
+                {
+                    "values": {
+                        str(i): _cell(value, fmt)
+                        for i, (value, (_, fmt)) in enumerate(
+                            zip((key, *template.cells(t)), columns, strict=True)
+                        )
+                    }
+                }
                 for key, t in rows
             ],
             "charts": {"type": "CHARTS", "rows": []},
@@ -563,10 +585,12 @@ class ChronicallModel:
                 direction = rng.choices(_DIRECTIONS, weights=(5, 3, 2))[0]
                 answered = rng.random() < (0.9 if direction == "internal" else 0.7)
                 wait_ms = rng.randint(2_000, 60_000 if answered else 180_000)
-                events.append(_Event(
-                    ts=base + hour * 3600 + rng.randrange(3600),
-                    direction=direction,
-                    talking_ms=rng.randint(15_000, 1_200_000) if answered else 0,
-                    wait_ms=wait_ms if direction == "inbound" else 0,
-                ))
+                events.append(
+                    _Event(
+                        ts=base + hour * 3600 + rng.randrange(3600),
+                        direction=direction,
+                        talking_ms=rng.randint(15_000, 1_200_000) if answered else 0,
+                        wait_ms=wait_ms if direction == "inbound" else 0,
+                    )
+                )
         return sorted(events)

@@ -12,8 +12,9 @@ import hashlib
 import json
 import random
 from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from . import schema
 from .timefmt import fmt_utc
@@ -38,8 +39,11 @@ CHANNELS = (  # ch, src, chName, chType
 )
 CHANNEL_WEIGHTS = (22, 25, 18, 5, 8, 6, 6, 4, 4, 2)
 OFFLINE = ("0", "", "Unknown", "offline")
-PBX_CHANNELS = (("0", "", "PBX Outbound", "pbxOutbound"), ("0", "", "PBX Internal", "pbxInternal"),
-                ("0", "", "PBX DDI", "pbxDdi"))
+PBX_CHANNELS = (
+    ("0", "", "PBX Outbound", "pbxOutbound"),
+    ("0", "", "PBX Internal", "pbxInternal"),
+    ("0", "", "PBX DDI", "pbxDdi"),
+)
 SEGMENTS = (  # segment, segmentName, segmentRef, segmentGroupId, segmentGroupName
     ("4", "test2", "test2", "0", "Default"),
     ("5", "Retail", "retail", "1", "Customers"),
@@ -49,7 +53,7 @@ SEGMENTS = (  # segment, segmentName, segmentRef, segmentGroupId, segmentGroupNa
 PAGES = (
     ("/", "Example Ltd | Widgets & Gadgets"),
     ("/products/widgets", "Widgets | Example Ltd"),
-    ("/products/pro-widget", 'The "Pro" Widget – Example Ltd'),
+    ("/products/pro-widget", 'The "Pro" Widget – Example Ltd'),  # noqa: RUF001  (non-ASCII on purpose)
     ("/products/gadgets", "Gadgets | Example Ltd"),
     ("/pricing", "Pricing | Example Ltd"),
     ("/locations/cafe", "Café Locations | Example Ltd"),
@@ -61,12 +65,27 @@ PAGES = (
     ("/checkout", "Checkout | Example Ltd"),
     ("/thank-you", "Thank You | Example Ltd"),
 )
-REFERRERS = ("https://www.google.com/", "https://www.bing.com/", "https://www.facebook.com/",
-             "https://news.example.org/widgets-roundup", "")
-KEYWORDS = ("blue widgets", "widget repair", "buy gadgets online", "pro widget price",
-            "widgets near me", "(not provided)")
-CAMPAIGNS = (("Brand - UK", "Brand Exact"), ("Widgets - Generic", "Widgets Broad"),
-             ("Gadgets - Shopping", "All Gadgets"), ("Remarketing", "Past Visitors"))
+REFERRERS = (
+    "https://www.google.com/",
+    "https://www.bing.com/",
+    "https://www.facebook.com/",
+    "https://news.example.org/widgets-roundup",
+    "",
+)
+KEYWORDS = (
+    "blue widgets",
+    "widget repair",
+    "buy gadgets online",
+    "pro widget price",
+    "widgets near me",
+    "(not provided)",
+)
+CAMPAIGNS = (
+    ("Brand - UK", "Brand Exact"),
+    ("Widgets - Generic", "Widgets Broad"),
+    ("Gadgets - Shopping", "All Gadgets"),
+    ("Remarketing", "Past Visitors"),
+)
 GEOS = (  # country, city, continent, region, postcode, area, lat, long
     ("GB", "London", "EU", "England", "SW1A", "London", "51.5074", "-0.1278"),
     ("GB", "Manchester", "EU", "England", "M1", "Greater Manchester", "53.4808", "-2.2426"),
@@ -87,34 +106,71 @@ ISPS = (  # whois, host domain ('' = no reverse DNS)
     ("Infinity Call Tracking, Ltd", "infinity.co"),
 )
 USER_AGENTS = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0.0.0 Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/122.0.0.0 Safari/537.36",
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
     "Version/17.3 Safari/605.1.15",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148",
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/122.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Mobile/15E148",
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/122.0 Mobile Safari/537.36",
     "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:123.0) Gecko/20100101 Firefox/123.0",
 )
 RESOLUTIONS = ("1920x1080", "2560x1440", "1366x768", "390x844", "412x915", "1440x900")
-CALL_STATES = ("NORMAL_CLEARING_A", "NORMAL_CLEARING_A", "NORMAL_CLEARING_A", "NORMAL_CLEARING_B",
-               "NO_ANSWER", "USER_BUSY", "ORIGINATOR_CANCEL", "NO_USER_RESPONSE",
-               "UNALLOCATED_NUMBER", "NORMAL_TEMPORARY_FAILURE_B")
+CALL_STATES = (
+    "NORMAL_CLEARING_A",
+    "NORMAL_CLEARING_A",
+    "NORMAL_CLEARING_A",
+    "NORMAL_CLEARING_B",
+    "NO_ANSWER",
+    "USER_BUSY",
+    "ORIGINATOR_CANCEL",
+    "NO_USER_RESPONSE",
+    "UNALLOCATED_NUMBER",
+    "NORMAL_TEMPORARY_FAILURE_B",
+)
 OPERATORS = ("jane.smith", "tom.jones", "priya.patel", "sam.okafor", "li.wei", "")
 CURRENCIES = ("GBP", "GBP", "GBP", "EUR", "USD")
 ONLINE_GOALS = ("246", "543", "763", "356")
 CALL_GOALS = ("801", "802")
 ECOMMERCE_GOAL = "900"
-ORG_NAMES = ("Head Office", "North Region", "South Region", "Manchester Branch", "Leeds Branch",
-             "London Branch", "Bristol Branch", "Online Sales", "Partner Network")
-DGRP_NAMES = ("Sales", "Support", "PPC Pool", "Brochure Line", "Billing", "Bookings",
-              "Service Desk", "Display Pool", "SEO Pool", "Newspaper Ad", "Radio Ad", "Trade Line")
+ORG_NAMES = (
+    "Head Office",
+    "North Region",
+    "South Region",
+    "Manchester Branch",
+    "Leeds Branch",
+    "London Branch",
+    "Bristol Branch",
+    "Online Sales",
+    "Partner Network",
+)
+DGRP_NAMES = (
+    "Sales",
+    "Support",
+    "PPC Pool",
+    "Brochure Line",
+    "Billing",
+    "Bookings",
+    "Service Desk",
+    "Display Pool",
+    "SEO Pool",
+    "Newspaper Ad",
+    "Radio Ad",
+    "Trade Line",
+)
 AREA_CODES = ("0203", "0161", "0113", "0117", "0141", "0800")
 CAMPAIGN_SOURCES = ("spring_sale", "newsletter_apr", "partner_feed", "brand_tv")
-NOTE_TEXTS = ("Called back, left voicemail", "Interested in the Pro range", "Wants a quote",
-              'Said "call after 5pm"', "Existing customer")
+NOTE_TEXTS = (
+    "Called back, left voicemail",
+    "Interested in the Pro range",
+    "Wants a quote",
+    'Said "call after 5pm"',
+    "Existing customer",
+)
 
 CALL_BLANK = {f: ("0" if f in schema.NUMERIC_FIELDS else "") for f in schema.CALL}
-TXN_BLANK = {"txr": "", "txv": "0.00", "txc": "", "goalValue": "0.00", "goalCurrency": "",
-             "outcomeType": ""}
+TXN_BLANK = {"txr": "", "txv": "0.00", "txc": "", "goalValue": "0.00", "goalCurrency": "", "outcomeType": ""}
 
 
 @dataclass
@@ -168,14 +224,22 @@ def build_installation(igrp: int, seed: int) -> Installation:
         name = ORG_NAMES[i]
         parent = 0 if i == 0 else orgs[rng.randrange(0, min(i, 3))]["orgId"]
         created = START_EPOCH - rng.randint(200, 4000) * 86400 + rng.randint(0, 86399)
-        orgs.append({"orgId": root + i, "orgTitle": name, "orgName": name,
-                     "orgCreated": fmt_utc(created), "parentOrgId": parent})
+        orgs.append(
+            {
+                "orgId": root + i,
+                "orgTitle": name,
+                "orgName": name,
+                "orgCreated": fmt_utc(created),
+                "parentOrgId": parent,
+            }
+        )
     dgrps: list[dict[str, Any]] = []
     numbers: list[dict[str, Any]] = []
     for k in range(rng.randint(10, 50)):
         org_id = str(rng.choice(orgs)["orgId"])
         dgrp = {
-            "igrp": str(igrp), "dgrp": str(10000 + igrp * 100 + k),
+            "igrp": str(igrp),
+            "dgrp": str(10000 + igrp * 100 + k),
             "dgrpName": f"{DGRP_NAMES[k % len(DGRP_NAMES)]} {k // len(DGRP_NAMES) + 1}",
             "dgrpRef": f"DG-{k:03d}" if rng.random() < 0.4 else "",
             "orgId": org_id,
@@ -186,12 +250,19 @@ def build_installation(igrp: int, seed: int) -> Installation:
         dgrps.append(dgrp)
         for j in range(rng.randint(2, 6)):
             ch = "0" if j == 0 else rng.choice(CHANNELS)[0]
-            numbers.append({
-                "igrp": str(igrp), "dgrp": dgrp["dgrp"], "dgrpName": dgrp["dgrpName"],
-                "orgId": org_id, "phoneNumber": _phone(rng, rng.choice(AREA_CODES)),
-                "usageType": "fixed" if j == 0 else "pool", "ch": ch,
-                "numType": rng.choice(("37", "37", "1")), "telcoCode": "ict",
-            })
+            numbers.append(
+                {
+                    "igrp": str(igrp),
+                    "dgrp": dgrp["dgrp"],
+                    "dgrpName": dgrp["dgrpName"],
+                    "orgId": org_id,
+                    "phoneNumber": _phone(rng, rng.choice(AREA_CODES)),
+                    "usageType": "fixed" if j == 0 else "pool",
+                    "ch": ch,
+                    "numType": rng.choice(("37", "37", "1")),
+                    "telcoCode": "ict",
+                }
+            )
     custom = CUSTOM_FIELDS if igrp % 2 == 1 else ()
     return Installation(igrp, orgs, dgrps, numbers, custom)
 
@@ -208,9 +279,9 @@ class GeneratedTrigger:
 @dataclass
 class _Visitor:
     vid: str
-    head: dict[str, str]       # per-visitor HEAD values (ch, src, vref, pub, term, srcHash, ...)
+    head: dict[str, str]  # per-visitor HEAD values (ch, src, vref, pub, term, srcHash, ...)
     marketing: dict[str, str]  # WEB_MARKETING block
-    visitor: dict[str, str]    # VISITOR block (counts updated per trigger)
+    visitor: dict[str, str]  # VISITOR block (counts updated per trigger)
     channel: dict[str, str]
     segment: dict[str, str]
     custom: dict[str, str]
@@ -245,9 +316,13 @@ class TriggerGenerator:
 
     def _note_pool_entry(self, i: int) -> str:
         rng = self.rng
-        notes = [{"note": self.pick(NOTE_TEXTS),
-                  "createDatetime": fmt_utc(START_EPOCH + rng.randint(0, SPAN_SECONDS))}
-                 for _ in range(1 + i % 3)]
+        notes = [
+            {
+                "note": self.pick(NOTE_TEXTS),
+                "createDatetime": fmt_utc(START_EPOCH + rng.randint(0, SPAN_SECONDS)),
+            }
+            for _ in range(1 + i % 3)
+        ]
         return json.dumps(notes)  # default separators, as in the doc 002 example
 
     @staticmethod
@@ -316,26 +391,49 @@ class TriggerGenerator:
         host = f"host{ip.replace('.', '-')}.{domain}" if domain else ""
         seg = self.pick(SEGMENTS)
         head = {
-            "ch": ch[0], "src": ch[1], "vref": vref, "term": keyword if chtype == "seo" else "",
-            "vid": vid, "pub": ch[1] if chtype in ("ppc", "display", "affiliate") else "",
+            "ch": ch[0],
+            "src": ch[1],
+            "vref": vref,
+            "term": keyword if chtype == "seo" else "",
+            "vid": vid,
+            "pub": ch[1] if chtype in ("ppc", "display", "affiliate") else "",
             "srcHash": hashlib.md5(f"{ch[1]}|{campaign}|{keyword}".encode()).hexdigest(),
-            "segment": seg[0], "segmentGroupId": seg[3],
+            "segment": seg[0],
+            "segmentGroupId": seg[3],
         }
         marketing = {
-            "dom": "www.example.co.uk", "ref": vref.split("/")[2] if vref else "",
+            "dom": "www.example.co.uk",
+            "ref": vref.split("/")[2] if vref else "",
             "network": "search" if chtype in ("ppc", "seo") else ("display" if chtype == "display" else ""),
-            "matchRef": keyword, "matchType": self.pick(("e", "p", "b")) if chtype == "ppc" else "",
-            "campaign": campaign, "adGroup": ad_group,
+            "matchRef": keyword,
+            "matchType": self.pick(("e", "p", "b")) if chtype == "ppc" else "",
+            "campaign": campaign,
+            "adGroup": ad_group,
             "adRef": f"ad-{rng.randint(1000, 9999)}" if campaign else "",
             "keywordRef": f"kw-{rng.randint(10000, 99999)}" if chtype == "ppc" else "",
         }
         visitor = {
-            "whois": whois, "ip": ip, "ua": self.pick(USER_AGENTS), "country": geo[0],
-            "city": geo[1], "continent": geo[2], "res": self.pick(RESOLUTIONS), "lat": geo[6],
-            "long": geo[7], "region": geo[3], "postcode": geo[4], "area": geo[5],
-            "spider": "", "host": host, "visitorType": self.pick(("N", "R", "S")), "sfWhoRef": "",
-            "visitorPageCount": "0", "visitorGoalCount": "0", "visitorCallCount": "0",
-            "visitorFirstDatetime": fmt_utc(epoch), "landingPageId": str(rng.randint(1, 40)),
+            "whois": whois,
+            "ip": ip,
+            "ua": self.pick(USER_AGENTS),
+            "country": geo[0],
+            "city": geo[1],
+            "continent": geo[2],
+            "res": self.pick(RESOLUTIONS),
+            "lat": geo[6],
+            "long": geo[7],
+            "region": geo[3],
+            "postcode": geo[4],
+            "area": geo[5],
+            "spider": "",
+            "host": host,
+            "visitorType": self.pick(("N", "R", "S")),
+            "sfWhoRef": "",
+            "visitorPageCount": "0",
+            "visitorGoalCount": "0",
+            "visitorCallCount": "0",
+            "visitorFirstDatetime": fmt_utc(epoch),
+            "landingPageId": str(rng.randint(1, 40)),
             "conversionPageId": "0",
         }
         custom: dict[str, str] = {}
@@ -345,29 +443,51 @@ class TriggerGenerator:
             if rng.random() < 0.4:
                 custom["c_gua_cid"] = f"{rng.randint(10**9, 10**10 - 1)}.{epoch}"
         org = str(self.pick(self.org_ids))
-        v = _Visitor(vid, head, marketing, visitor, {"chName": ch[2], "chType": ch[3]},
-                     {"segmentName": seg[1], "segmentRef": seg[2], "orgId": org,
-                      "segmentGroupName": seg[4]}, custom)
+        v = _Visitor(
+            vid,
+            head,
+            marketing,
+            visitor,
+            {"chName": ch[2], "chType": ch[3]},
+            {"segmentName": seg[1], "segmentRef": seg[2], "orgId": org, "segmentGroupName": seg[4]},
+            custom,
+        )
         self.visitors.append(v)
         return v
 
     def _tail(self) -> dict[str, str]:
         rng = self.rng
-        return {"notes": self.pick(self.notes) if rng.random() < 0.08 else "",
-                "leadScore": self.pick(("0", "0", "100", "200", "300"))}
+        return {
+            "notes": self.pick(self.notes) if rng.random() < 0.08 else "",
+            "leadScore": self.pick(("0", "0", "100", "200", "300")),
+        }
 
     def _web(self, epoch: int, v: _Visitor, act: str) -> GeneratedTrigger:
         rng = self.rng
         path, title = PAGES[0] if act == "land" and rng.random() < 0.4 else self.pick(PAGES)
         v.pages += act in ("land", "page")
         row: dict[str, Any] = {
-            "rowId": self._row_id(), "triggerDatetime": fmt_utc(epoch), "igrp": self.igrp,
-            "dgrp": "0", "ch": v.head["ch"], "src": v.head["src"], "act": act, "algo": "",
-            "attr": "", "vref": v.head["vref"] if act == "land" else "https://www.example.co.uk/",
-            "href": "https://www.example.co.uk" + path, "num": "", "term": v.head["term"],
-            "vid": v.vid, "t": "", "goal": "0", "srcHash": v.head["srcHash"],
-            "new": "1" if act == "land" and v.pages <= 1 else "0", "pageTitle": title,
-            "pub": v.head["pub"], "segment": v.head["segment"],
+            "rowId": self._row_id(),
+            "triggerDatetime": fmt_utc(epoch),
+            "igrp": self.igrp,
+            "dgrp": "0",
+            "ch": v.head["ch"],
+            "src": v.head["src"],
+            "act": act,
+            "algo": "",
+            "attr": "",
+            "vref": v.head["vref"] if act == "land" else "https://www.example.co.uk/",
+            "href": "https://www.example.co.uk" + path,
+            "num": "",
+            "term": v.head["term"],
+            "vid": v.vid,
+            "t": "",
+            "goal": "0",
+            "srcHash": v.head["srcHash"],
+            "new": "1" if act == "land" and v.pages <= 1 else "0",
+            "pageTitle": title,
+            "pub": v.head["pub"],
+            "segment": v.head["segment"],
             "segmentGroupId": v.head["segmentGroupId"],
         }
         if act in ("goal", "trans"):
@@ -382,8 +502,13 @@ class TriggerGenerator:
                 row["goal"] = ECOMMERCE_GOAL
                 value = f"{rng.randint(199, 49999) / 100:.2f}"
                 currency = self.pick(CURRENCIES)
-                txn.update(txr=f"ORD-{rng.randint(100000, 999999)}", txv=value, txc=currency,
-                           goalValue=value, goalCurrency=currency)
+                txn.update(
+                    txr=f"ORD-{rng.randint(100000, 999999)}",
+                    txv=value,
+                    txc=currency,
+                    goalValue=value,
+                    goalCurrency=currency,
+                )
             row.update(txn)
         row.update(v.marketing)
         row.update(CALL_BLANK)
@@ -407,8 +532,12 @@ class TriggerGenerator:
         if act == "callUser":
             channel = self.pick(PBX_CHANNELS)
         elif visitor is not None:
-            channel = (visitor.head["ch"], visitor.head["src"], visitor.channel["chName"],
-                       visitor.channel["chType"])
+            channel = (
+                visitor.head["ch"],
+                visitor.head["src"],
+                visitor.channel["chName"],
+                visitor.channel["chType"],
+            )
         else:
             channel = OFFLINE
         seg = self.pick(SEGMENTS)
@@ -420,16 +549,27 @@ class TriggerGenerator:
         goal = self.pick(CALL_GOALS) if act == "call" and answered and rng.random() < 0.25 else "0"
         self.txr += rng.randint(1, 7)
         row: dict[str, Any] = {
-            "rowId": self._row_id(), "triggerDatetime": fmt_utc(epoch), "igrp": self.igrp,
-            "dgrp": dgrp["dgrp"], "ch": channel[0], "src": channel[1], "act": act,
+            "rowId": self._row_id(),
+            "triggerDatetime": fmt_utc(epoch),
+            "igrp": self.igrp,
+            "dgrp": dgrp["dgrp"],
+            "ch": channel[0],
+            "src": channel[1],
+            "act": act,
             "algo": "dni" if visitor else ("failsafe" if act in ("call", "callBlegStart") else ""),
-            "attr": "", "vref": visitor.head["vref"] if visitor else "",
+            "attr": "",
+            "vref": visitor.head["vref"] if visitor else "",
             "href": "https://www.example.co.uk/contact" if visitor else "",
-            "num": num, "term": visitor.head["term"] if visitor else "",
-            "vid": visitor.vid if visitor else "", "t": "", "goal": goal,
-            "srcHash": visitor.head["srcHash"] if visitor else "", "new": "0",
+            "num": num,
+            "term": visitor.head["term"] if visitor else "",
+            "vid": visitor.vid if visitor else "",
+            "t": "",
+            "goal": goal,
+            "srcHash": visitor.head["srcHash"] if visitor else "",
+            "new": "0",
             "pageTitle": "Contact Us | Example Ltd" if visitor else "",
-            "pub": visitor.head["pub"] if visitor else "", "segment": seg[0],
+            "pub": visitor.head["pub"] if visitor else "",
+            "segment": seg[0],
             "segmentGroupId": seg[3],
         }
         txn = dict(TXN_BLANK)
@@ -441,7 +581,9 @@ class TriggerGenerator:
         if act == "callRate":
             txn["txc"] = "GBP"
         row.update(txn)
-        caller = "anonymous" if rng.random() < 0.03 else _phone(rng, self.pick(("07700", "0161", "0203", "0117")))
+        caller = (
+            "anonymous" if rng.random() < 0.03 else _phone(rng, self.pick(("07700", "0161", "0203", "0117")))
+        )
         operator = self.pick(OPERATORS) if answered else ""
         if act == "callUser":
             src_number, direction = f"{rng.randint(200, 299)}", self.pick(("out", "internal"))
@@ -451,15 +593,25 @@ class TriggerGenerator:
         rec = "1" if answered and rng.random() < 0.5 else "0"
         call = dict(CALL_BLANK)
         call.update(
-            dialledPhoneNumber=num, srcPhoneNumber=src_number,
-            destPhoneNumber=(f"{operator}@pbx.example.co.uk" if operator and rng.random() < 0.3
-                             else _phone(rng, "0203")),
-            callDuration=str(duration), bridgeDuration=str(talk), ringTime=str(ring),
-            ivrDuration=str(ivr), queueDuration=str(queue), operatorRef=operator,
-            ivrRef="main-menu" if ivr else "", dialplanRef="default",
+            dialledPhoneNumber=num,
+            srcPhoneNumber=src_number,
+            destPhoneNumber=(
+                f"{operator}@pbx.example.co.uk" if operator and rng.random() < 0.3 else _phone(rng, "0203")
+            ),
+            callDuration=str(duration),
+            bridgeDuration=str(talk),
+            ringTime=str(ring),
+            ivrDuration=str(ivr),
+            queueDuration=str(queue),
+            operatorRef=operator,
+            ivrRef="main-menu" if ivr else "",
+            dialplanRef="default",
             callRating=self.pick(("", "", "3", "5")) if act == "callRate" else "",
             callState=self.pick(CALL_STATES[:4]) if answered else self.pick(CALL_STATES[4:]),
-            callDirection=direction, telcoCode="ict", numType="37", rec=rec,
+            callDirection=direction,
+            telcoCode="ict",
+            numType="37",
+            rec=rec,
             transcriptionConfidence=str(rng.randint(60, 98)) if rec == "1" else "0",
         )
         row.update(call)
@@ -478,7 +630,9 @@ class TriggerGenerator:
         """The itemised-calls projection of a call trigger (doc 002 field set), with its charge."""
         per_minute = self.pick((0.02, 0.02, 0.035, 0.0))
         minutes = -(-int(row["callDuration"]) // 60)
-        extra = {"callCharge": f"{per_minute * minutes:.6f}",
-                 "chargeCurrencyCode": "GBP" if per_minute and self.rng.random() < 0.3 else "",
-                 "perMinuteCharge": f"{per_minute:.6f}"}
+        extra = {
+            "callCharge": f"{per_minute * minutes:.6f}",
+            "chargeCurrencyCode": "GBP" if per_minute and self.rng.random() < 0.3 else "",
+            "perMinuteCharge": f"{per_minute:.6f}",
+        }
         return {f: extra[f] if f in extra else row[f] for f in schema.ITEMISED_FIELDS}

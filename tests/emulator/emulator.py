@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import threading
 import time
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import schema
@@ -27,10 +28,17 @@ except ModuleNotFoundError as exc:  # the Chronicall model is written separately
 class Emulator:
     """An in-process Infinity Reports API v2 (+ Chronicall) server with deterministic data."""
 
-    def __init__(self, igrps: Mapping[int, int], seed: int = 0, username: str = "api.user@example.com",
-                 password: str = "s3cret-pass", forbidden_igrps: Iterable[int] = (),
-                 max_limit: int = 10000, chronicall_api_key: str = "chron-key",
-                 verbose: bool = False) -> None:
+    def __init__(
+        self,
+        igrps: Mapping[int, int],
+        seed: int = 0,
+        username: str = "api.user@example.com",
+        password: str = "s3cret-pass",
+        forbidden_igrps: Iterable[int] = (),
+        max_limit: int = 10000,
+        chronicall_api_key: str = "chron-key",
+        verbose: bool = False,
+    ) -> None:
         self.username, self.password, self.verbose = username, password, verbose
         started = time.perf_counter()
         self.installations: dict[int, Installation] = {}
@@ -54,13 +62,17 @@ class Emulator:
 
     # -- lifecycle -------------------------------------------------------------------------------
 
-    def start(self, port: int = 0, host: str = "127.0.0.1") -> "Emulator":
+    def start(self, port: int = 0, host: str = "127.0.0.1") -> Emulator:
         """Serve on `host`:`port` (0 = a free port) from a daemon thread."""
         if self._server is not None:
             return self
         self._server = EmulatorHTTPServer((host, port), self)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name="infinity-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name="infinity-emulator",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -75,7 +87,7 @@ class Emulator:
             self._thread.join(timeout=5)
         self._server = self._thread = None
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Emulator:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -117,10 +129,14 @@ class Emulator:
         for igrp, store in self.stores.items():
             snap = store.snapshot()
             inst = self.installations[igrp]
-            out[str(igrp)] = {"all": snap.count, **snap.route_counts,
-                              schema.ITEMISED_ROUTE: snap.route_counts["calls"],
-                              "dgrps": len(inst.dgrps), "numbers": len(inst.numbers),
-                              "organisations": len(inst.orgs)}
+            out[str(igrp)] = {
+                "all": snap.count,
+                **snap.route_counts,
+                schema.ITEMISED_ROUTE: snap.route_counts["calls"],
+                "dgrps": len(inst.dgrps),
+                "numbers": len(inst.numbers),
+                "organisations": len(inst.orgs),
+            }
         return out
 
     # -- data changes ----------------------------------------------------------------------------
@@ -140,8 +156,14 @@ class Emulator:
 
     # -- faults and the request log -------------------------------------------------------------
 
-    def set_faults(self, rate: float = 0.2, kinds: Iterable[str] = RANDOM_KINDS, retry_after: str = "1",
-                   slow_seconds: float = 2.0, seed: int = 1) -> None:
+    def set_faults(
+        self,
+        rate: float = 0.2,
+        kinds: Iterable[str] = RANDOM_KINDS,
+        retry_after: str = "1",
+        slow_seconds: float = 2.0,
+        seed: int = 1,
+    ) -> None:
         self.faults.configure(rate, tuple(kinds), retry_after, slow_seconds, seed)
 
     def fail_next(self, kind: str, count: int = 1, path_contains: str | None = None) -> None:

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import bisect
 import math
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from . import schema
 from .jsonio import dumps_line, loads
 from .query import COMPARISONS, Filter, Query, Renderer, field_kind, row_matches, sort_key
 from .store import TriggerStore
 
-_FAR = 2 ** 62
+_FAR = 2**62
 
 
 def _row_id_bounds(row_ids: list[int], f: Filter, n: int) -> tuple[int, int]:
@@ -47,9 +48,13 @@ class TriggerSelection:
         self.subtree = subtree
         self.loaded: dict[int, dict[str, Any]] = {}
         # Filters answered by index columns vs. ones needing the parsed row.
-        self.row_id_filters = [f for f in q.filters if f.field == "rowId" and f.op in COMPARISONS and f.op != "ne"]
+        self.row_id_filters = [
+            f for f in q.filters if f.field == "rowId" and f.op in COMPARISONS and f.op != "ne"
+        ]
         self.epoch_filters = [f for f in q.filters if f.field == "triggerDatetime" and f.op in COMPARISONS]
-        self.row_filters = [f for f in q.filters if f not in self.row_id_filters and f not in self.epoch_filters]
+        self.row_filters = [
+            f for f in q.filters if f not in self.row_id_filters and f not in self.epoch_filters
+        ]
 
     def load(self, pos: int) -> dict[str, Any]:
         """The stored row at `pos`, parsed once per request and kept until taken."""
@@ -79,7 +84,7 @@ class TriggerSelection:
             return range(lo, hi)
         plist = self.store.route_positions[self.positions_name]
         m = snap.route_counts[self.positions_name]
-        return plist[bisect.bisect_left(plist, lo, 0, m):bisect.bisect_left(plist, hi, 0, m)]
+        return plist[bisect.bisect_left(plist, lo, 0, m) : bisect.bisect_left(plist, hi, 0, m)]
 
     def index_predicate(self) -> Callable[[int], bool] | None:
         """Checks on the epoch/orgId columns, or None when there are none."""
@@ -88,7 +93,12 @@ class TriggerSelection:
             return None
         lo = -_FAR if lo is None else lo
         hi = _FAR if hi is None else hi
-        epochs, org_ids, subtree, dt_filters = self.store.epochs, self.store.org_ids, self.subtree, self.epoch_filters
+        epochs, org_ids, subtree, dt_filters = (
+            self.store.epochs,
+            self.store.org_ids,
+            self.subtree,
+            self.epoch_filters,
+        )
 
         def check(pos: int) -> bool:
             e = epochs[pos]
@@ -107,10 +117,10 @@ class TriggerSelection:
         pred = self.index_predicate()
         end = None if q.limit is None else q.offset + q.limit
         if q.sorts and q.sorts[0].field != "rowId":
-            return self._sorted(cands, pred)[q.offset:end]
+            return self._sorted(cands, pred)[q.offset : end]
         ordered = cands[::-1] if q.sorts and q.sorts[0].desc else cands
         if pred is None and not self.row_filters:
-            return list(ordered[q.offset:end])
+            return list(ordered[q.offset : end])
         chosen: list[int] = []
         for pos in ordered:
             if pred is not None and not pred(pos):
@@ -121,12 +131,16 @@ class TriggerSelection:
             chosen.append(pos)
             if end is not None and len(chosen) >= end:
                 break
-        return chosen[q.offset:]
+        return chosen[q.offset :]
 
     def _sorted(self, cands: Sequence[int], pred: Callable[[int], bool] | None) -> list[int]:
         """Full evaluation for sorts on other fields: keys are extracted, rows not kept."""
         sorts = self.q.sorts
-        columns = {"rowId": self.store.row_ids, "triggerDatetime": self.store.epochs, "orgId": self.store.org_ids}
+        columns = {
+            "rowId": self.store.row_ids,
+            "triggerDatetime": self.store.epochs,
+            "orgId": self.store.org_ids,
+        }
         keyed: list[tuple[int, list[Any]]] = []
         for pos in cands:
             if pred is not None and not pred(pos):
@@ -171,13 +185,14 @@ class TriggerSelection:
 
 def select_table(rows: list[dict[str, Any]], q: Query, subtree: frozenset[int] | None) -> list[bytes]:
     """Config/organisation routes: small in-memory tables in their natural order."""
-    matched = [r for r in rows
-               if (subtree is None or int(r["orgId"]) in subtree) and row_matches(r, q.filters)]
+    matched = [
+        r for r in rows if (subtree is None or int(r["orgId"]) in subtree) and row_matches(r, q.filters)
+    ]
     for s in reversed(q.sorts):
         kind = field_kind(s.field)
         matched.sort(key=lambda r: sort_key(kind, r.get(s.field, "")), reverse=s.desc)
     end = None if q.limit is None else q.offset + q.limit
-    selected = matched[q.offset:end]
+    selected = matched[q.offset : end]
     if not q.renders:
         return [dumps_line(r) for r in selected]
     renderer = Renderer(q)

@@ -18,7 +18,7 @@ ERROR_MESSAGES = {
     "503": "Service Unavailable",
     "504": "Gateway Timeout",
 }
-ALL_KINDS = tuple(ERROR_MESSAGES) + ("reset", "truncate", "slow")
+ALL_KINDS = (*ERROR_MESSAGES, "reset", "truncate", "slow")
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,14 @@ class FaultInjector:
         self._pending: list[_Pending] = []
         self.configure(rate=0.0)
 
-    def configure(self, rate: float, kinds: tuple[str, ...] = RANDOM_KINDS, retry_after: str = "1",
-                  slow_seconds: float = 2.0, seed: int = 1) -> None:
+    def configure(
+        self,
+        rate: float,
+        kinds: tuple[str, ...] = RANDOM_KINDS,
+        retry_after: str = "1",
+        slow_seconds: float = 2.0,
+        seed: int = 1,
+    ) -> None:
         kinds = tuple(kinds)
         _check_kinds(kinds)
         if rate > 0 and not kinds:

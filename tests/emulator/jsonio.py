@@ -7,7 +7,8 @@ depend on which one is installed (the generated data is plain text without contr
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 try:
     import orjson

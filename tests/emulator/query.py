@@ -10,18 +10,27 @@ import csv
 import io
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from . import schema
 from .jsonio import dumps_line
-from .timefmt import TzRenderer, day_bounds, load_tz, local_to_epoch, parse_date, parse_datetime_value, parse_utc
+from .timefmt import (
+    TzRenderer,
+    day_bounds,
+    load_tz,
+    local_to_epoch,
+    parse_date,
+    parse_datetime_value,
+    parse_utc,
+)
 
 FORMATS = ("json", "csv")
 COMPARISONS = ("eq", "ne", "gt", "gte", "lt", "lte")
-OPERANDS = COMPARISONS + ("contains", "ncontains")
+OPERANDS = (*COMPARISONS, "contains", "ncontains")
 ARRAY_PARAMS = ("display", "filter", "sort", "group")
 _INDEXED_KEY = re.compile(r"([A-Za-z]+)\[(\d*)\]")
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -147,8 +156,9 @@ def _uint(params: dict[str, list[str]], name: str) -> int | None:
     return int(text)
 
 
-def parse_query(params: dict[str, list[str]], fields: schema.FieldSet, *, max_limit: int | None,
-                dated: bool) -> Query:
+def parse_query(
+    params: dict[str, list[str]], fields: schema.FieldSet, *, max_limit: int | None, dated: bool
+) -> Query:
     """Validate and parse a request's parameters for a route with `fields`.
 
     `max_limit` None evaluates without the row cap (no default limit, no maximum check).
@@ -254,6 +264,7 @@ def _parse_sort(item: str, fields: schema.FieldSet) -> Sort:
 
 # -- row-level operations (dict rows) ---------------------------------------------------------
 
+
 def row_matches(row: dict[str, Any], filters: Iterable[Filter]) -> bool:
     for f in filters:
         raw = row.get(f.field, "")
@@ -302,12 +313,12 @@ class Renderer:
         rendered in the tz by splicing bytes: several times faster than parse + re-serialize."""
         render = self.tz.render  # type: ignore[union-attr]
         i = line.index(_TRIGGER_DT) + len(_TRIGGER_DT)
-        line = b"%s%s%s" % (line[:i], render(epoch).encode(), line[i + _DT_LEN:])
+        line = b"%s%s%s" % (line[:i], render(epoch).encode(), line[i + _DT_LEN :])
         j = line.find(_VISITOR_DT, i)
         if j >= 0:
             j += len(_VISITOR_DT)
-            local = render(parse_utc(line[j:j + _DT_LEN].decode()))
-            line = b"%s%s%s" % (line[:j], local.encode(), line[j + _DT_LEN:])
+            local = render(parse_utc(line[j : j + _DT_LEN].decode()))
+            line = b"%s%s%s" % (line[:j], local.encode(), line[j + _DT_LEN :])
         return line
 
     def row(self, row: dict[str, Any]) -> dict[str, Any]:

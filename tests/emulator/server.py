@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hmac
 import os
 import socket
-import sys
 import struct
+import sys
 import threading
 import time
 import traceback
@@ -66,7 +67,7 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], emulator: "Emulator") -> None:
+    def __init__(self, address: tuple[str, int], emulator: Emulator) -> None:
         self.emulator = emulator
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
@@ -91,10 +92,8 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for conn in connections:
-            try:
+            with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -139,10 +138,19 @@ class Handler(BaseHTTPRequestHandler):
             except Exception:  # a model bug must not look like a network fault to the client
                 traceback.print_exc()
                 reply = error_reply(500, "Internal Server Error")
-        reset = fault is not None and (fault.kind == "reset" or
-                                       (fault.kind == "truncate" and sum(map(len, reply.parts)) < 2))
-        emu.record(LoggedRequest(self.command, split.path, query, None if reset else reply.status,
-                                 dict(self.headers.items()), fault.kind if fault else None))
+        reset = fault is not None and (
+            fault.kind == "reset" or (fault.kind == "truncate" and sum(map(len, reply.parts)) < 2)
+        )
+        emu.record(
+            LoggedRequest(
+                self.command,
+                split.path,
+                query,
+                None if reset else reply.status,
+                dict(self.headers.items()),
+                fault.kind if fault else None,
+            )
+        )
         if reset:
             self._reset()
         else:
@@ -153,7 +161,9 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith(CHRONICALL_PREFIX):
             if emu.chronicall is None:
                 return error_reply(503, "Chronicall model unavailable")
-            status, headers, payload = emu.chronicall.handle(self.command, path, dict(self.headers.items()), body)
+            status, headers, payload = emu.chronicall.handle(
+                self.command, path, dict(self.headers.items()), body
+            )
             headers = dict(headers)
             content_type = headers.pop("Content-Type", headers.pop("content-type", JSON))
             return Reply(status, content_type, [payload], headers)
@@ -181,7 +191,9 @@ class Handler(BaseHTTPRequestHandler):
     # -- control routes (loopback only, no auth, no faults, not logged) ---------------------------
 
     def _control(self, path: str, query: dict[str, list[str]], body: bytes) -> Reply:
-        if self.client_address[0] not in ("127.0.0.1", "::1") and not self.client_address[0].startswith("127."):
+        if self.client_address[0] not in ("127.0.0.1", "::1") and not self.client_address[0].startswith(
+            "127."
+        ):
             return error_reply(403, "Control routes are loopback only")
         emu = self.server.emulator
         arg = {k: v[-1] for k, v in query.items()}
@@ -190,11 +202,14 @@ class Handler(BaseHTTPRequestHandler):
                 payload: Any = emu.counts()
             elif path == CONTROL_PREFIX + "append" and self.command == "POST":
                 igrp = int(arg["igrp"])
-                appended = emu.append_triggers(igrp, int(arg.get("count", "100")),
-                                               float(arg.get("late_fraction", "0.3")))
+                appended = emu.append_triggers(
+                    igrp, int(arg.get("count", "100")), float(arg.get("late_fraction", "0.3"))
+                )
                 payload = {"appended": len(appended), "max_row_id": emu.stores[igrp].max_row_id()}
             elif path == CONTROL_PREFIX + "faults" and self.command == "POST":
-                emu.set_faults(**_pick(loads(body or b"{}"), ("rate", "kinds", "retry_after", "slow_seconds", "seed")))
+                emu.set_faults(
+                    **_pick(loads(body or b"{}"), ("rate", "kinds", "retry_after", "slow_seconds", "seed"))
+                )
                 payload = {"ok": True}
             elif path == CONTROL_PREFIX + "fail_next" and self.command == "POST":
                 emu.fail_next(**_pick(loads(body or b"{}"), ("kind", "count", "path_contains")))
@@ -246,7 +261,7 @@ def _truncated(parts: list[bytes], cut: float) -> list[bytes]:
     if len(parts) == 1:
         return [parts[0][: len(parts[0]) // 2]]
     k = min(len(parts) - 1, 1 + int(cut * (len(parts) - 1)))
-    return parts[:k] + [parts[k][: max(1, len(parts[k]) // 2)]]
+    return [*parts[:k], parts[k][: max(1, len(parts[k]) // 2)]]
 
 
 def _pick(body: Any, names: tuple[str, ...]) -> dict[str, Any]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import bisect
 import threading
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from . import schema
 from .datagen import GeneratedTrigger
@@ -38,7 +39,7 @@ class TriggerStore:
             name: [] for name, bits in schema.TRIGGER_ROUTES.items() if bits
         }
         self.itemised: dict[int, bytes] = {}  # position of a call trigger -> its itemised line
-        self.corrupt: dict[int, bytes] = {}   # position -> replacement line
+        self.corrupt: dict[int, bytes] = {}  # position -> replacement line
 
     def add(self, triggers: Iterable[GeneratedTrigger]) -> None:
         """Serialize and index new triggers; their rowIds must exceed every stored one.
@@ -50,8 +51,9 @@ class TriggerStore:
         for t in triggers:
             flags = schema.route_flags(t.row)
             itemised = dumps_line(t.itemised) if t.itemised is not None else None
-            prepared.append((int(t.row["rowId"]), t.epoch, int(t.row["orgId"]), flags,
-                             dumps_line(t.row), itemised))
+            prepared.append(
+                (int(t.row["rowId"]), t.epoch, int(t.row["orgId"]), flags, dumps_line(t.row), itemised)
+            )
         with self._lock:
             for row_id, epoch, org_id, flags, line, itemised in prepared:
                 if self.row_ids and row_id <= self.row_ids[-1]:
