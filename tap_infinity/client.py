@@ -16,10 +16,12 @@ from requests.auth import HTTPBasicAuth
 from singer_sdk.exceptions import FatalAPIError, InvalidStreamSortException, RetriableAPIError
 from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.singerlib import RecordMessage
 from singer_sdk.streams import RESTStream
 
-from tap_infinity.conversion import ConversionError, Record, RecordConverter
+from tap_infinity.conversion import ConversionError, Record, RecordConverter, Row, TypedRecord
+from tap_infinity.output import BufferedMsgSpecWriter
 from tap_infinity.schemas import Field, build_schema, field_kinds
 
 if t.TYPE_CHECKING:
@@ -209,7 +211,24 @@ class InfinityStream(HttpStream):
     def converter(self) -> RecordConverter:
         """Built once, from the selected properties of the final schema (custom fields included)."""
         kinds = {name: kind for name, kind in field_kinds(self.schema).items() if self.is_selected(name)}
-        return RecordConverter(kinds, self.config.get("timezone", "UTC"))
+        return RecordConverter(kinds, self.config.get("timezone", "UTC"), as_structs=self.records_as_structs)
+
+    @cached_property
+    def records_as_structs(self) -> bool:
+        """Whether records may stay msgspec Structs from decoder to stdout (the fast path).
+
+        Only when nothing on the way needs a dict: no stream map or flattening (the SDK's
+        mappers work on dicts), no BATCH messages (its batcher writes dicts) and no
+        post-processing of rows (`post_process` is the identity).
+        """
+        return (
+            type(self).post_process is InfinityStream.post_process
+            and self.get_batch_config(self.config) is None
+            and all(
+                type(stream_map) is SameRecordTransform and not stream_map.flattening_enabled
+                for stream_map in self.stream_maps
+            )
+        )
 
     def is_selected(self, name: str) -> bool:
         return bool(self.mask.get(("properties", name), True))
@@ -242,7 +261,7 @@ class InfinityStream(HttpStream):
     def first_cursor(self, context: Context | None) -> t.Any:
         raise NotImplementedError
 
-    def next_cursor(self, cursor: t.Any, record: Record) -> t.Any:
+    def next_cursor(self, cursor: t.Any, record: Row) -> t.Any:
         raise NotImplementedError
 
     # --- HTTP -----------------------------------------------------------------------------
@@ -275,7 +294,7 @@ class InfinityStream(HttpStream):
             raise PartitionAccessError(f"HTTP 403 from {route}: the user may not read it: {message}")
         raise FatalAPIError(f"HTTP {status} from {route}: {message}")
 
-    def _write_record_message(self, record: Record) -> None:
+    def _write_record_message(self, record: Row) -> None:
         """RECORD messages without the SDK's per-record deselection and type conformance passes.
 
         Both would be no-ops here and were the largest per-record costs in the profile: the
@@ -283,6 +302,14 @@ class InfinityStream(HttpStream):
         others) into the schema's types. Stream maps still apply. time_extracted is when the
         record's page was requested, taken once per page rather than once per record.
         """
+        if isinstance(record, TypedRecord):  # records_as_structs: every map is the identity
+            writer = t.cast("BufferedMsgSpecWriter", self._tap.message_writer)
+            for stream_map in self.stream_maps:
+                writer.write_record(
+                    stream_map.stream_alias, record, self._stream_version, self._page_extracted_at
+                )
+            self.state_manager.is_flushed = False
+            return
         for stream_map in self.stream_maps:
             mapped = stream_map.transform(record)
             if mapped is not None:
@@ -305,7 +332,7 @@ class InfinityStream(HttpStream):
         contexts, a measurable cost per record for no effect here.
         """
 
-    def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None) -> None:
+    def _increment_stream_state(self, latest_record: Row, *, context: Context | None = None) -> None:
         """The SDK's bookmark update for a sorted stream, without its per-record state lookups.
 
         The SDK finds the partition's state dict and converts both values for comparison on
@@ -330,7 +357,14 @@ class InfinityStream(HttpStream):
 
     # --- pages ------------------------------------------------------------------------------
 
-    def request_records(self, context: Context | None) -> t.Iterable[dict]:
+    def get_records(self, context: Context | None) -> t.Iterator[t.Any]:  # Row: a dict or a TypedRecord
+        """The partition's records; a partition the API refuses (HTTP 403) is skipped."""
+        try:
+            yield from self.request_records(context)
+        except PartitionAccessError as exc:
+            self.skip_partition(context, str(exc))
+
+    def request_records(self, context: Context | None) -> t.Iterator[t.Any]:
         """Read the partition page by page, yielding each record as its line arrives.
 
         The SDK's paginators decide the next page from a response they have read whole; here
@@ -338,12 +372,6 @@ class InfinityStream(HttpStream):
         that breaks off mid-page is resumed from the last emitted row (the rest of the same
         page, ``limit`` reduced by what was received), so this loop is the tap's own.
         """
-        try:
-            yield from self._read_partition(context)
-        except PartitionAccessError as exc:
-            self.skip_partition(context, str(exc))
-
-    def _read_partition(self, context: Context | None) -> t.Iterator[dict]:
         send = self.request_decorator(self._request)
         cursor = self.first_cursor(context)
         remaining = self.page_size
@@ -409,7 +437,7 @@ class InfinityStream(HttpStream):
 
     def parse_records(
         self, response: requests.Response, context: Context | None, cursor: t.Any
-    ) -> t.Iterator[Record]:
+    ) -> t.Iterator[Row]:
         """Typed records from an NDJSON body, decoded line by line as it streams in."""
         convert = self.converter
         previous = cursor
@@ -468,7 +496,7 @@ class KeysetStream(InfinityStream):
         bookmark = self.get_starting_replication_key_value(context)
         return bookmark if isinstance(bookmark, int) else 0
 
-    def next_cursor(self, cursor: int, record: Record) -> int:
+    def next_cursor(self, cursor: int, record: Row) -> int:
         return record["rowId"]  # type: ignore[no-any-return]
 
     def page_params(self, context: Context | None, cursor: int, limit: int) -> dict[str, t.Any]:
@@ -492,7 +520,7 @@ class OffsetStream(InfinityStream):
     def first_cursor(self, context: Context | None) -> int:
         return 0
 
-    def next_cursor(self, cursor: int, record: Record) -> int:
+    def next_cursor(self, cursor: int, record: Row) -> int:
         return cursor + 1
 
     def post_process(self, row: Record, context: Context | None = None) -> Record:

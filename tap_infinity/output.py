@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import atexit
 import sys
+import typing as t
+from datetime import datetime, timezone
 
 from singer_sdk.contrib.msgspec import MsgSpecWriter, encoder
 from singer_sdk.singerlib import Message, RecordMessage
@@ -23,7 +25,25 @@ class BufferedMsgSpecWriter(MsgSpecWriter):
     def __init__(self) -> None:
         super().__init__()
         self._pending = bytearray()
+        self._envelope_of: tuple[t.Any, ...] = ()
+        self._envelope = (b"", b"")
         atexit.register(self.flush)  # a sync that stops on an error still emits what it read
+
+    def write_record(self, stream: str, record: t.Any, version: int | None, extracted: datetime) -> None:
+        """The RECORD line `RecordMessage(...).to_dict()` encodes to, with only `record` encoded here.
+
+        The envelope around the record (stream, version, time_extracted) is the same for a
+        whole page, so its bytes are built once per page, not once per record.
+        """
+        if self._envelope_of != (stream, version, extracted):
+            self._envelope_of = (stream, version, extracted)
+            self._envelope = record_envelope(stream, version, extracted)
+        head, tail = self._envelope
+        self._pending += head
+        encoder.encode_into(record, self._pending, -1)
+        self._pending += tail
+        if len(self._pending) >= FLUSH_BYTES:
+            self.flush()
 
     def write_message(self, message: Message) -> None:
         if isinstance(message, RecordMessage):
@@ -39,3 +59,11 @@ class BufferedMsgSpecWriter(MsgSpecWriter):
         sys.stdout.buffer.write(self._pending)
         sys.stdout.flush()
         self._pending.clear()
+
+
+def record_envelope(stream: str, version: int | None, extracted: datetime) -> tuple[bytes, bytes]:
+    """The bytes before and after the record in a RECORD line, keys in `RecordMessage.to_dict` order."""
+    head = encoder.encode({"type": "RECORD", "stream": stream})[:-1] + b',"record":'
+    rest: dict[str, t.Any] = {} if version is None else {"version": version}
+    rest["time_extracted"] = extracted.astimezone(timezone.utc)
+    return head, b"," + encoder.encode(rest)[1:] + b"\n"

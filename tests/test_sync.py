@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import random
 import signal
@@ -243,3 +244,49 @@ def test_custom_fields_are_discovered_and_typed(emulator: Emulator) -> None:
     assert schema["c_gua_cid"]["type"] == ["string", "null"]
     itemised = next(s for s in catalog["streams"] if s["tap_stream_id"] == "itemised_calls")["schema"]
     assert not any(name.startswith(("pt_", "c_")) for name in itemised["properties"])
+
+
+def test_stream_maps_and_flattening_see_the_same_typed_records(
+    emulator: Emulator, all_streams_catalog: dict[str, Any]
+) -> None:
+    """Stream maps take the dict path, not the Struct fast path: same values, maps applied."""
+    config = tap_config(
+        emulator,
+        igrps=[202],
+        flattening_enabled=True,
+        flattening_max_depth=1,
+        stream_maps={"calls": {"channel_label": "'channel ' + str(ch)", "ip": "__NULL__"}, "goals": None},
+    )
+    result = run_tap(config, select(all_streams_catalog, ["calls", "goals"]))
+    assert "goals" not in result.records
+    calls = result.records["calls"]
+    expected = truth(emulator, "calls", 202)
+    assert [r["rowId"] for r in calls] == [int(r["rowId"]) for r in expected]
+    assert all(r["channel_label"] == f"channel {r['ch']}" and "ip" not in r for r in calls)
+    assert [r["ch"] for r in calls] == [int(r["ch"]) for r in expected]
+
+
+def test_batch_messages_hold_every_row(emulator: Emulator, tmp_path: Path) -> None:
+    """BATCH mode takes the dict path too: its files hold the ground truth's rows."""
+    batch_config = {
+        "encoding": {"format": "jsonl", "compression": "gzip"},
+        "storage": {"root": f"file://{tmp_path}", "prefix": "batch-"},
+    }
+    config = tap_config(emulator, igrps=[202], batch_config=batch_config)
+    catalog = select(discover(tap_config(emulator)), ["transactions"])
+    result = run_tap(config, catalog)
+    manifests = [
+        json.loads(line)["manifest"]
+        for line in result.stdout.splitlines()
+        if json.loads(line)["type"] == "BATCH"
+    ]
+    rows = [
+        json.loads(line)
+        for manifest in manifests
+        for url in manifest
+        for line in gzip.decompress(Path(url.removeprefix("file://")).read_bytes()).splitlines()
+    ]
+    expected = truth(emulator, "transactions", 202)
+    assert manifests
+    assert [r["rowId"] for r in rows] == [int(r["rowId"]) for r in expected]
+    assert [r["txv"] for r in rows] == [float(r["txv"]) if r["txv"] else None for r in expected]
