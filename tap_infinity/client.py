@@ -373,6 +373,7 @@ class InfinityStream(HttpStream):
         page, ``limit`` reduced by what was received), so this loop is the tap's own.
         """
         send = self.request_decorator(self._request)
+        convert, next_cursor = self.converter, self.next_cursor
         cursor = self.first_cursor(context)
         remaining = self.page_size
         body_failures = 0
@@ -389,9 +390,14 @@ class InfinityStream(HttpStream):
                 request_counter.increment()
                 received = 0
                 try:
-                    for record in self.parse_records(response, context, cursor):
+                    # Decoding inline rather than in a nested generator: one frame less per row.
+                    for line in iter_lines(response):
+                        try:
+                            record = convert(line)
+                        except (msgspec.DecodeError, ConversionError) as exc:
+                            raise self.line_error(exc, line, context, cursor) from None
                         yield record
-                        cursor = self.next_cursor(cursor, record)
+                        cursor = next_cursor(cursor, record)
                         received += 1
                 except BODY_ERRORS as exc:
                     body_failures += 1
@@ -435,27 +441,18 @@ class InfinityStream(HttpStream):
                 f"{self.where(context)}: gave up after {self.backoff_max_tries()} tries: {describe(exc)}"
             ) from None
 
-    def parse_records(
-        self, response: requests.Response, context: Context | None, cursor: t.Any
-    ) -> t.Iterator[Row]:
-        """Typed records from an NDJSON body, decoded line by line as it streams in."""
-        convert = self.converter
-        previous = cursor
-        for line in iter_lines(response):
-            try:
-                record = convert(line)
-            except msgspec.DecodeError:
-                if isinstance(line, UnterminatedLine):
-                    raise TruncatedPage(f"body ended mid-line after {len(line)} bytes") from None
-                raise FatalAPIError(self.bad_line(context, previous, line, "is not JSON")) from None
-            except ConversionError as exc:
-                raise FatalAPIError(self.bad_line(context, previous, line, str(exc))) from None
-            yield record
-            previous = self.next_cursor(previous, record)
-
-    def bad_line(self, context: Context | None, previous: t.Any, line: bytes, problem: str) -> str:
+    def line_error(
+        self, exc: Exception, line: bytes, context: Context | None, previous: t.Any
+    ) -> TruncatedPage | FatalAPIError:
+        """A line that does not decode: the end of a cut-off body (retried), else a fatal error
+        naming the stream, partition, the cursor before the line and the line's start."""
+        if isinstance(exc, msgspec.DecodeError) and isinstance(line, UnterminatedLine):
+            return TruncatedPage(f"body ended mid-line after {len(line)} bytes")
+        problem = str(exc) if isinstance(exc, ConversionError) else "is not JSON"
         start = line[:80].decode("utf-8", "replace")
-        return f"{self.where(context)}: the line after cursor {previous} {problem}; it starts {start!r}"
+        return FatalAPIError(
+            f"{self.where(context)}: the line after cursor {previous} {problem}; it starts {start!r}"
+        )
 
 
 def iter_lines(response: requests.Response) -> t.Iterator[bytes]:

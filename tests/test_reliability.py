@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import time
 from typing import Any
 
@@ -164,3 +165,27 @@ def test_a_forbidden_igrp_is_skipped_and_the_sync_fails_at_the_end() -> None:
         assert bookmarks[101] == int(emu.triggers(101)[-1]["rowId"])
         assert bookmarks[303] == int(emu.triggers(303)[-1]["rowId"])
         assert bookmarks.get(202) is None
+
+
+def test_irregular_values_convert_or_stop_the_sync_naming_the_field(fresh_emulator: Emulator) -> None:
+    """Lines the fast decoder rejects take the field-by-field path: what fits converts, what
+    does not stops the sync with the field, the value and the cursor before it."""
+    emu = fresh_emulator
+    rows = emu.triggers(101)
+    odd, bad = rows[10], rows[20]
+    emu.corrupt_row(
+        101,
+        int(odd["rowId"]),
+        json.dumps({**odd, "ch": "3.0", "visitorFirstDatetime": "0000-00-00 00:00:00", "lat": " "}),
+    )
+    emu.corrupt_row(101, int(bad["rowId"]), json.dumps({**bad, "ch": "12.5"}))
+    result = run_tap(tap_config(emu, igrps=[101]), triggers_catalog(emu), check=False)
+    assert result.returncode == 1
+    assert (
+        f"triggers_all (igrp 101): the line after cursor {rows[19]['rowId']} field 'ch' has '12.5', "
+        "which is not a valid integer" in result.stderr
+    )
+    emitted = {r["rowId"]: r for r in result.records["triggers_all"]}
+    assert list(emitted) == [int(r["rowId"]) for r in rows[:20]]
+    converted = emitted[int(odd["rowId"])]
+    assert (converted["ch"], converted["visitorFirstDatetime"], converted["lat"]) == (3, None, None)
