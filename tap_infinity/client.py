@@ -132,6 +132,21 @@ class HttpStream(RESTStream[t.Any]):
                 self._requests_session.verify = self.config["ca_bundle"]
         return self._requests_session
 
+    def _send(
+        self, send: t.Callable, request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        """One request through the SDK's retrying decorator, with a clear line when it gives up."""
+        try:
+            return send(request, context)
+        except PartitionAccessError as exc:
+            raise type(exc)(f"{self.where(context)}: {exc}") from None
+        except FatalAPIError as exc:
+            raise FatalAPIError(f"{self.where(context)}: {exc}") from None
+        except (RetriableAPIError, *BODY_ERRORS) as exc:
+            raise FatalAPIError(
+                f"{self.where(context)}: gave up after {self.backoff_max_tries()} tries: {describe(exc)}"
+            ) from None
+
     def backoff_wait_generator(self) -> t.Generator[float, t.Any, None]:  # type: ignore[override]
         """Retry-After aware waits; backoff sends each failure's exception in."""
         exception = yield  # type: ignore[misc]
@@ -425,21 +440,6 @@ class InfinityStream(HttpStream):
                 if received < remaining:
                     return
                 remaining = self.page_size
-
-    def _send(
-        self, send: t.Callable, request: requests.PreparedRequest, context: Context | None
-    ) -> requests.Response:
-        """One request through the SDK's retrying decorator, with a clear line when it gives up."""
-        try:
-            return send(request, context)
-        except PartitionAccessError as exc:
-            raise PartitionAccessError(f"{self.where(context)}: {exc}") from None
-        except FatalAPIError as exc:
-            raise FatalAPIError(f"{self.where(context)}: {exc}") from None
-        except (RetriableAPIError, *BODY_ERRORS) as exc:
-            raise FatalAPIError(
-                f"{self.where(context)}: gave up after {self.backoff_max_tries()} tries: {describe(exc)}"
-            ) from None
 
     def line_error(
         self, exc: Exception, line: bytes, context: Context | None, previous: t.Any

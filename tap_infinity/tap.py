@@ -28,7 +28,7 @@ CUSTOM_PREFIXES = ("pt_", "c_")
 
 
 class TapInfinity(Tap):
-    """Singer tap for the Infinity Reports API v2."""
+    """Singer tap for the Infinity Reports API v2 and Chronicall historical reports."""
 
     name = "tap-infinity"
     message_writer_class = BufferedMsgSpecWriter

@@ -14,7 +14,7 @@ from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
-from tap_infinity.client import BODY_ERRORS, HttpStream, PartitionAccessError, api_message, describe
+from tap_infinity.client import HttpStream, PartitionAccessError, api_message
 from tap_infinity.schemas.chronicall import column_name, report_row_schema
 
 if t.TYPE_CHECKING:
@@ -237,22 +237,7 @@ class ChronicallReportsStream(ChronicallStream):
                     if end <= now:
                         self.checkpoint(context, end)
             except ReportError as exc:
-                self.skip_partition(context, f"{self.where(context)}: {exc}")
-
-    def _send(
-        self, send: t.Callable, request: requests.PreparedRequest, context: Context
-    ) -> requests.Response:
-        """One request through the retrying decorator, failures named after the report."""
-        try:
-            return send(request, context)  # type: ignore[no-any-return]
-        except ReportError:
-            raise
-        except FatalAPIError as exc:
-            raise FatalAPIError(f"{self.where(context)}: {exc}") from None
-        except (RetriableAPIError, *BODY_ERRORS) as exc:
-            raise FatalAPIError(
-                f"{self.where(context)}: gave up after {self.backoff_max_tries()} tries: {describe(exc)}"
-            ) from None
+                self.skip_partition(context, str(exc))
 
     def rows(
         self, context: Context, response: requests.Response, start: datetime, end: datetime
