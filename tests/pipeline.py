@@ -1,0 +1,103 @@
+"""Runs the project's Meltano pipelines against the emulator: shared by `make demo` and tests/e2e."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from tests.emulator import Emulator
+
+ROOT = Path(__file__).resolve().parent.parent
+MELTANO = ROOT / ".venv-meltano" / "bin" / "meltano"
+USERNAME = "demo.user@example.com"  # the dev environment's username in meltano.yml
+PASSWORD = "demo-password"
+CHRONICALL_KEY = "demo-chronicall-key"
+
+#: Each stream's ground-truth count in Emulator.counts(), by stream name.
+COUNTED_ROUTES = {
+    "triggers_all": "all",
+    "calls": "calls",
+    "goals": "goals",
+    "transactions": "transactions",
+    "itemised_calls": "itemisedCalls",
+    "dgrps": "dgrps",
+    "numbers": "numbers",
+    "organisations": "organisations",
+}
+
+
+def dev_config() -> dict[str, Any]:
+    """The tap's config in meltano.yml's dev environment."""
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    dev = next(env for env in project["environments"] if env["name"] == "dev")
+    extractors = dev["config"]["plugins"]["extractors"]
+    return next(p["config"] for p in extractors if p["name"] == "tap-infinity")  # type: ignore[no-any-return]
+
+
+def start_emulator(rows_per_igrp: int) -> Emulator:
+    """The emulator holding the dev environment's igrps, with its credentials."""
+    igrps = {igrp: rows_per_igrp // (n + 1) for n, igrp in enumerate(dev_config()["igrps"])}
+    return Emulator(
+        igrps, seed=1, username=USERNAME, password=PASSWORD, chronicall_api_key=CHRONICALL_KEY
+    ).start()
+
+
+def meltano(args: list[str], env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """`meltano ARGS` in the project, output captured; raises with its stderr's tail on failure."""
+    if not MELTANO.exists():
+        raise RuntimeError(f"{MELTANO} is missing: `make meltano` installs Meltano and the plugins")
+    proc = subprocess.run(
+        [str(MELTANO), *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"meltano {' '.join(args)} exited {proc.returncode}:\n{proc.stderr[-4000:]}")
+    return proc
+
+
+def pipeline_env(emu: Emulator, state_dir: Path, **extra: str) -> dict[str, str]:
+    """Environment for `meltano run` in dev: the emulator's address and secrets, and a system
+    database of its own (state lives there), so runs never share bookmarks by accident."""
+    return {
+        "MELTANO_ENVIRONMENT": "dev",
+        "MELTANO_DATABASE_URI": f"sqlite:///{state_dir / 'meltano.db'}",
+        "TAP_INFINITY_API_URL": emu.url,
+        "TAP_INFINITY_PASSWORD": PASSWORD,
+        "TAP_INFINITY_CHRONICALL_URL": emu.url,
+        "TAP_INFINITY_CHRONICALL_API_KEY": CHRONICALL_KEY,
+        **extra,
+    }
+
+
+def expected_counts(emu: Emulator) -> dict[str, int]:
+    """Rows per stream the emulator holds (its own count, not the tap's), for the dev config."""
+    counts = emu.counts()
+    expected = {
+        stream: sum(per_igrp[route] for per_igrp in counts.values())
+        for stream, route in COUNTED_ROUTES.items()
+    }
+    expected["chronicall_reports"] = chronicall_rows_today(emu)
+    return expected
+
+
+def chronicall_rows_today(emu: Emulator) -> int:
+    """Rows of each dev report in today's window: a first sync without start_date reads just it."""
+    assert emu.chronicall is not None
+    config = dev_config()
+    zone = ZoneInfo(config["chronicall_timezone"])
+    midnight = datetime.now(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = (midnight + timedelta(days=1)).replace(tzinfo=None).replace(tzinfo=zone)
+    return sum(
+        len(emu.chronicall.expected(report["key"], midnight, end - timedelta(milliseconds=1))["rows"])
+        for report in config["chronicall_reports"]
+    )

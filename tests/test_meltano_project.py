@@ -1,0 +1,56 @@
+"""meltano.yml describes the tap as the tap describes itself, so Meltano users see the same settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import yaml
+
+from tap_infinity.tap import TapInfinity
+from tests.pipeline import ROOT
+
+#: Meltano's setting kinds for the JSON schema types the tap uses.
+KINDS = {
+    "string": {"string", "date_iso8601"},
+    "integer": {"integer"},
+    "number": {"decimal"},
+    "boolean": {"boolean"},
+    "array": {"array"},
+}
+
+
+def _extractor() -> dict[str, Any]:
+    project = yaml.safe_load((ROOT / "meltano.yml").read_text())
+    return next(p for p in project["plugins"]["extractors"] if p["name"] == "tap-infinity")  # type: ignore[no-any-return]
+
+
+def _json_type(prop: dict[str, Any]) -> str:
+    types = prop["type"] if isinstance(prop["type"], list) else [prop["type"]]
+    return next(t for t in types if t != "null")  # type: ignore[no-any-return]
+
+
+SETTINGS = {s["name"]: s for s in _extractor()["settings"]}
+PROPERTIES = TapInfinity.config_jsonschema["properties"]
+
+
+def test_same_settings_in_the_same_order() -> None:
+    assert list(SETTINGS) == list(PROPERTIES)
+
+
+@pytest.mark.parametrize("name", list(PROPERTIES))
+def test_setting_matches_the_tap(name: str) -> None:
+    setting, prop = SETTINGS[name], PROPERTIES[name]
+    assert setting.get("sensitive", False) == prop.get("secret", False)
+    assert setting["label"] == prop["title"]
+    assert setting["description"] == prop["description"]
+    assert setting["kind"] in KINDS[_json_type(prop)]
+
+
+def test_capabilities_match_the_tap() -> None:
+    assert sorted(_extractor()["capabilities"]) == sorted(str(c) for c in TapInfinity.capabilities)
+
+
+def test_every_stream_is_selected() -> None:
+    streams = TapInfinity(config={}, validate_config=False).discover_streams()
+    assert sorted(_extractor()["select"]) == sorted(f"{s.name}.*" for s in streams)
