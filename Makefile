@@ -1,10 +1,15 @@
-# Every target creates or reuses .venv and installs what it needs: only Python 3 and make are assumed.
+# Every target creates or reuses the virtualenvs and installs what it needs: only Python 3 and make
+# are assumed. .venv holds the tap and its dev tools; .venv-meltano holds Meltano, whose plugins
+# (the tap itself, target-duckdb, target-postgres) live in .meltano/.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
+MELTANO_VENV := .venv-meltano
+MELTANO := $(MELTANO_VENV)/bin/meltano
+PLUGINS_INSTALLED := .meltano/.installed
 
-.PHONY: install demo test test-fast lint bench clean
+.PHONY: install meltano demo test test-fast e2e lint bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,16 +17,31 @@ $(INSTALLED): pyproject.toml
 	$(PY) -m pip install --quiet -e . --group dev
 	touch $(INSTALLED)
 
+$(MELTANO): pyproject.toml
+	$(PYTHON) -m venv $(MELTANO_VENV)
+	$(MELTANO_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(MELTANO_VENV)/bin/python -m pip install --quiet --group meltano
+	touch $(MELTANO)
+
+$(PLUGINS_INSTALLED): $(MELTANO) meltano.yml pyproject.toml
+	$(MELTANO) install
+	touch $(PLUGINS_INSTALLED)
+
 install: $(INSTALLED)
 
-demo: $(INSTALLED)
+meltano: $(PLUGINS_INSTALLED)
+
+demo: $(INSTALLED) $(PLUGINS_INSTALLED)
 	$(PY) scripts/demo.py
 
-test: $(INSTALLED)
+test: $(INSTALLED) $(PLUGINS_INSTALLED)
 	$(PY) -m pytest
 
 test-fast: $(INSTALLED)
 	$(PY) -m pytest -m "not e2e"
+
+e2e: $(INSTALLED) $(PLUGINS_INSTALLED)
+	$(PY) -m pytest -m e2e
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check tap_infinity tests scripts
@@ -32,4 +52,4 @@ bench: $(INSTALLED)
 	$(PY) scripts/bench.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(MELTANO_VENV) .meltano output .pytest_cache .mypy_cache .ruff_cache
