@@ -48,13 +48,15 @@ def start_emulator(rows_per_igrp: int) -> Emulator:
     ).start()
 
 
-def meltano(args: list[str], env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    """`meltano ARGS` in the project, output captured; raises with its stderr's tail on failure."""
+def meltano(
+    args: list[str], env: dict[str, str], timeout: float = 600, project: Path = ROOT
+) -> subprocess.CompletedProcess[str]:
+    """`meltano ARGS` in `project` (this one), output captured; raises with its stderr's tail on failure."""
     if not MELTANO.exists():
         raise RuntimeError(f"{MELTANO} is missing: `make meltano` installs Meltano and the plugins")
     proc = subprocess.run(
         [str(MELTANO), *args],
-        cwd=ROOT,
+        cwd=project,
         env={**os.environ, **env},
         capture_output=True,
         text=True,

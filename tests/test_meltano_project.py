@@ -63,3 +63,10 @@ def test_capabilities_match_the_tap() -> None:
 def test_every_stream_is_selected() -> None:
     streams = TapInfinity(config={}, validate_config=False).discover_streams()
     assert sorted(_extractor()["select"]) == sorted(f"{s.name}.*" for s in streams)
+
+
+def test_hub_definition_matches_meltano_yml() -> None:
+    hub = yaml.safe_load((ROOT / "hub" / "tap-infinity.yml").read_text())
+    extractor = _extractor()
+    for key in ("namespace", "executable", "capabilities", "settings_group_validation", "settings"):
+        assert hub[key] == extractor[key], key
