@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import random
+import re
 import time
 import typing as t
 from functools import cached_property
@@ -70,8 +72,14 @@ def retry_after_seconds(response: requests.Response | None) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        moment = email.utils.parsedate_to_datetime(value) if value else None
-        return None if moment is None else max(0.0, moment.timestamp() - time.time())
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None  # unreadable: fall back to our own backoff
+    if moment.tzinfo is None:  # "-0000": UTC, per RFC 5322
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return max(0.0, moment.timestamp() - time.time())
 
 
 class RetryPolicy:
@@ -101,6 +109,9 @@ class HttpStream(RESTStream[t.Any]):
     """What the Infinity and Chronicall streams share: timeout, TLS, Retry-After aware retries,
     and skipping a partition the API refuses."""
 
+    #: Whether bodies are read as they arrive (NDJSON pages) rather than whole.
+    stream_responses: t.ClassVar[bool] = False
+
     @cached_property
     def skipped(self) -> list[str]:
         """Partitions refused and skipped in this run; the tap fails at the end (`TapInfinity.sync_all`)."""
@@ -126,11 +137,33 @@ class HttpStream(RESTStream[t.Any]):
 
     @property
     def requests_session(self) -> requests.Session:
-        if not self._requests_session:
-            self._requests_session = requests.Session()
-            if self.config.get("ca_bundle"):
-                self._requests_session.verify = self.config["ca_bundle"]
-        return self._requests_session
+        """The SDK's session, verifying certificates against `ca_bundle` when it is set."""
+        session = super().requests_session
+        session.verify = self.config.get("ca_bundle") or True
+        return session
+
+    def _request(
+        self, prepared_request: requests.PreparedRequest, context: Context | None
+    ) -> requests.Response:
+        """One try, as the SDK's, but streaming the body where the stream asks for it, and not
+        retrying a TLS failure: a certificate does not mend itself between tries."""
+        try:
+            response = self.requests_session.send(
+                self.authenticator(prepared_request),
+                timeout=self.timeout,
+                allow_redirects=self.allow_redirects,
+                stream=self.stream_responses,
+            )
+        except requests.exceptions.SSLError as exc:
+            raise FatalAPIError(
+                f"TLS certificate verification failed for {urlparse(prepared_request.url).netloc} "
+                f"({tls_reason(exc)}); for a private CA, point the ca_bundle setting at its bundle"
+            ) from None
+        self._write_request_duration_log(
+            endpoint=self.path, response=response, context=context, extra_tags=None
+        )
+        self.validate_response(response)
+        return response
 
     def _send(
         self, send: t.Callable, request: requests.PreparedRequest, context: Context | None
@@ -181,6 +214,7 @@ class InfinityStream(HttpStream):
 
     fields: t.ClassVar[list[Field]]
     route: t.ClassVar[str]
+    stream_responses = True  # pages are parsed while they arrive
     #: Whether the installation's pt_* / c_* fields belong in this stream's schema.
     accepts_custom_fields: t.ClassVar[bool] = False
     # The converter already gives every value the schema's type; a second pass would only cost.
@@ -280,16 +314,6 @@ class InfinityStream(HttpStream):
         raise NotImplementedError
 
     # --- HTTP -----------------------------------------------------------------------------
-
-    def _request(
-        self, prepared_request: requests.PreparedRequest, context: Context | None
-    ) -> requests.Response:
-        """Send with ``stream=True`` so pages are parsed while they arrive."""
-        response = self.requests_session.send(
-            self.authenticator(prepared_request), timeout=self.timeout, stream=True
-        )
-        self.validate_response(response)
-        return response
 
     def validate_response(self, response: requests.Response) -> None:
         status = response.status_code
@@ -472,6 +496,12 @@ def iter_lines(response: requests.Response) -> t.Iterator[bytes]:
         yield UnterminatedLine(pending)
 
 
+def tls_reason(exc: requests.exceptions.SSLError) -> str:
+    """What the TLS library said was wrong with the certificate, e.g. ``self-signed certificate``."""
+    found = re.search(r"certificate verify failed: ([^(]+?)\s*\(", str(exc))
+    return found.group(1) if found else "the server's certificate was not accepted"
+
+
 def describe(exception: BaseException | None) -> str:
     """A short, secret-free account of a failure: status and route, or the error's class."""
     if isinstance(exception, RetriableAPIError | FatalAPIError):
@@ -489,9 +519,22 @@ class KeysetStream(InfinityStream):
     is_sorted = True
 
     def first_cursor(self, context: Context | None) -> int:
-        """The bookmark; on a first sync 0, since the SDK would offer the start_date string."""
-        bookmark = self.get_starting_replication_key_value(context)
-        return bookmark if isinstance(bookmark, int) else 0
+        """The partition's bookmark, else 0: not the SDK's starting value, which is the start_date
+        string on a first sync. A bookmark stored as a string (by a hand-edited or converted
+        state) is read as the rowId it spells; anything else stops the sync naming it."""
+        state = self.get_context_state(context)
+        bookmark = state.get("replication_key_value")
+        if bookmark is None:
+            return 0
+        if isinstance(bookmark, str) and bookmark.isdigit():
+            bookmark = int(bookmark)
+        if not isinstance(bookmark, int) or isinstance(bookmark, bool):
+            raise FatalAPIError(
+                f"{self.where(context)}: the state's bookmark {bookmark!r} is not a rowId; "
+                "fix or remove it in the state (or run with --full-refresh)"
+            )
+        state["replication_key_value"] = bookmark
+        return bookmark
 
     def next_cursor(self, cursor: int, record: Row) -> int:
         return record["rowId"]  # type: ignore[no-any-return]

@@ -89,7 +89,7 @@ _PYTHON_TYPES: dict[str, t.Any] = {
     STRING: str | None,
     DATETIME: str | None,  # rendered with its offset after decoding
 }
-_SLOW_PARSERS: dict[str, t.Callable[[t.Any], t.Any]] = {INTEGER: _integer, NUMBER: float, STRING: str}
+_SLOW_PARSERS: dict[str, t.Callable[[str], t.Any]] = {INTEGER: _integer, NUMBER: float}
 
 
 class TypedRecord(msgspec.Struct):
@@ -111,8 +111,9 @@ Row = Record | TypedRecord
 class RecordConverter:
     """Decodes one NDJSON line straight into a record typed by one schema.
 
-    The fast path is a single C-level pass: ``":""`` becomes ``":null`` (the pattern cannot
-    occur inside a JSON string, where quotes are escaped) and msgspec decodes in lax mode into
+    The fast path is a single C-level pass: ``":""`` (or ``": ""``, as some lines of the docs'
+    examples are spaced) becomes null (the pattern cannot occur inside a JSON string, where
+    quotes are escaped) and msgspec decodes in lax mode into
     a Struct built from the schema, turning "8" into 8 and "0.0000" into 0.0. A line it
     rejects (a stray space, "12.5" in an integer field) takes the slow path, which converts
     field by field and names the field that is wrong. Keys outside the schema are dropped on
@@ -137,7 +138,7 @@ class RecordConverter:
     def __call__(self, line: bytes) -> Row:
         """The typed record of `line`; msgspec.DecodeError when it is not JSON at all."""
         try:
-            record = self._decoder.decode(line.replace(b'":""', b'":null'))
+            record = self._decoder.decode(line.replace(b'":""', b'":null').replace(b'": ""', b'": null'))
         except msgspec.ValidationError:
             record = self._type(**self._convert_slowly(line))
         for name in self._datetime_fields:
@@ -160,7 +161,12 @@ class RecordConverter:
                 continue
             if value == "" or value is None:
                 record[name] = None
-            elif kind == DATETIME or (kind == STRING and isinstance(value, str)):
+            elif kind == STRING:
+                # A JSON value where the docs promise a string (a real list of notes) stays JSON.
+                record[name] = value if isinstance(value, str) else orjson.dumps(value).decode()
+            elif kind == DATETIME:
+                if not isinstance(value, str):
+                    raise ConversionError(name, value, kind)
                 record[name] = value
             elif isinstance(value, str) and value.isspace():
                 record[name] = None  # a blank number is as empty as ""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import os
+import re
 import sys
 import typing as t
 import uuid
@@ -25,6 +27,7 @@ if t.TYPE_CHECKING:
 
 SECRET_SETTINGS = ("password", "chronicall_api_key")
 CUSTOM_PREFIXES = ("pt_", "c_")
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class TapInfinity(Tap):
@@ -270,6 +273,9 @@ def setting_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     for key in ("start_date", "end_date"):
         if config.get(key):
             try:
+                # fromisoformat alone also takes 20240501 and 2024-W18-3, which the API does not.
+                if not ISO_DATE.fullmatch(str(config[key])):
+                    raise ValueError
                 dates[key] = datetime.date.fromisoformat(str(config[key]))
             except ValueError:
                 errors.append(f"Setting {key}: {config[key]!r} is not a date (YYYY-MM-DD)")
@@ -285,6 +291,14 @@ def setting_errors(config: t.Mapping[str, t.Any]) -> list[str]:
             errors.append(f"Setting {key}: {zone!r} is not an IANA timezone name")
     if "igrps" in config and not config["igrps"]:
         errors.append("Setting igrps: list at least one installation id")
+    missing = [key for key in INFINITY_SETTINGS if not config.get(key)]
+    if missing and not config.get("chronicall_reports"):
+        errors.append(
+            f"Settings {', '.join(missing)}: needed to read Infinity (or list chronicall_reports "
+            "to read only Chronicall)"
+        )
+    if config.get("ca_bundle") and not os.path.exists(config["ca_bundle"]):
+        errors.append(f"Setting ca_bundle: {config['ca_bundle']!r} does not exist")
     for value in config.get("filters", []):
         if "-value-" not in str(value):
             errors.append(f"Setting filters: {value!r} is not of the form field-op-value-value")

@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import tap_config
 from tests.emulator import Emulator
+from tests.emulator.chronicall import AGENT_TALKING_SUMMARY_KEY
 from tests.tap_runner import SyncResult, discover, run_tap, select
 from tests.test_sync import assert_same_value
 
@@ -110,7 +111,13 @@ def test_root_org_id_and_display_pushdown(emulator: Emulator, catalog: dict[str,
 def test_a_selected_infinity_stream_without_its_settings_fails_clearly(
     emulator: Emulator, catalog: dict[str, Any]
 ) -> None:
-    config = tap_config(emulator)
+    """A Chronicall-only config may leave out the Infinity settings, until an Infinity stream is selected."""
+    config = tap_config(
+        emulator,
+        chronicall_url=emulator.url,
+        chronicall_api_key="chron-key",
+        chronicall_reports=[{"key": AGENT_TALKING_SUMMARY_KEY}],
+    )
     del config["password"], config["igrps"]
     result = run_tap(config, catalog, check=False)
     assert result.returncode == 1
@@ -118,3 +125,13 @@ def test_a_selected_infinity_stream_without_its_settings_fails_clearly(
         result.stderr
     )
     assert "Traceback" not in result.stderr
+
+
+def test_a_config_for_neither_api_fails_at_start_up(emulator: Emulator, catalog: dict[str, Any]) -> None:
+    config = tap_config(emulator)
+    del config["password"], config["igrps"]
+    emulator.clear_request_log()
+    result = run_tap(config, catalog, check=False)
+    assert result.returncode != 0
+    assert "Settings password, igrps: needed to read Infinity (or list chronicall_reports" in result.stderr
+    assert not emulator.request_log

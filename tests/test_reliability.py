@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import email.utils
 import json
 import time
 from typing import Any
@@ -69,6 +70,27 @@ def test_retry_after_is_honoured(fresh_emulator: Emulator) -> None:
     result = run_tap(config, catalog)
     assert time.monotonic() - started >= baseline + 1.9
     assert len(result.records["triggers_all"]) == 800
+
+
+def test_retry_after_as_an_http_date_or_unreadable(fresh_emulator: Emulator) -> None:
+    """An HTTP date is waited for (one in "-0000" form is UTC); a value that is neither a number
+    nor a date falls back to the tap's own backoff instead of stopping the sync."""
+    emu = fresh_emulator
+    catalog = triggers_catalog(emu)
+    config = tap_config(emu, igrps=[202], retry_max_seconds=10)
+
+    emu.set_faults(rate=0, retry_after=email.utils.formatdate(time.time() + 3))  # "... -0000"
+    emu.fail_next("429", count=1)
+    started = time.monotonic()
+    result = run_tap(config, catalog)
+    assert time.monotonic() - started >= 1.5
+    assert len(result.records["triggers_all"]) == 800
+
+    emu.set_faults(rate=0, retry_after="soon")
+    emu.fail_next("429", count=1)
+    result = run_tap(config, catalog)
+    assert len(result.records["triggers_all"]) == 800
+    assert "try 1 failed (HTTP 429" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_slow_response_times_out_and_is_retried(fresh_emulator: Emulator) -> None:
@@ -172,7 +194,13 @@ def test_irregular_values_convert_or_stop_the_sync_naming_the_field(fresh_emulat
     does not stops the sync with the field, the value and the cursor before it."""
     emu = fresh_emulator
     rows = emu.triggers(101)
-    odd, bad = rows[10], rows[20]
+    spaced, odd, bad = rows[5], rows[10], rows[20]
+    # json.dumps writes `"key": "value"`, as some fields of the docs' example lines are spaced.
+    emu.corrupt_row(
+        101,
+        int(spaced["rowId"]),
+        json.dumps({**spaced, "pageTitle": "", "visitorFirstDatetime": "", "notes": [{"note": "a"}]}),
+    )
     emu.corrupt_row(
         101,
         int(odd["rowId"]),
@@ -189,3 +217,6 @@ def test_irregular_values_convert_or_stop_the_sync_naming_the_field(fresh_emulat
     assert list(emitted) == [int(r["rowId"]) for r in rows[:20]]
     converted = emitted[int(odd["rowId"])]
     assert (converted["ch"], converted["visitorFirstDatetime"], converted["lat"]) == (3, None, None)
+    converted = emitted[int(spaced["rowId"])]
+    assert (converted["pageTitle"], converted["visitorFirstDatetime"]) == (None, None)
+    assert json.loads(converted["notes"]) == [{"note": "a"}]

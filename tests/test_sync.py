@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 import random
@@ -171,6 +172,29 @@ def test_incremental_rerun_returns_only_new_rows(fresh_emulator: Emulator) -> No
 
     third = run_tap(tap_config(emu), catalog, second.final_state)
     assert not third.records
+
+
+def test_bookmark_stored_as_a_string_resumes_there_and_a_bad_one_stops(
+    emulator: Emulator, all_streams_catalog: dict[str, Any]
+) -> None:
+    catalog = select(copy.deepcopy(all_streams_catalog), ["triggers_all"])
+    rows = [int(r["rowId"]) for r in emulator.triggers(101)]
+    config = tap_config(emulator, igrps=[101])
+
+    def state(bookmark: Any) -> dict[str, Any]:
+        partition = {"context": {"igrp": 101}, "replication_key": "rowId", "replication_key_value": bookmark}
+        return {"bookmarks": {"triggers_all": {"partitions": [partition]}}}
+
+    resumed = run_tap(config, catalog, state(str(rows[-40])))
+    assert resumed.row_ids("triggers_all") == rows[-39:]
+    assert (
+        resumed.final_state["bookmarks"]["triggers_all"]["partitions"][0]["replication_key_value"] == rows[-1]
+    )
+
+    stopped = run_tap(config, catalog, state("2024-05-01"), check=False)
+    assert stopped.returncode == 1
+    assert "triggers_all (igrp 101): the state's bookmark '2024-05-01' is not a rowId" in stopped.stderr
+    assert not stopped.records
 
 
 def test_killed_sync_resumes_without_loss(fresh_emulator: Emulator, tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import ssl
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -58,15 +59,20 @@ class Emulator:
         self._log_lock = threading.Lock()
         self._log: list[LoggedRequest] = []
         self._server: EmulatorHTTPServer | None = None
+        self._scheme = "http"
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
 
-    def start(self, port: int = 0, host: str = "127.0.0.1") -> Emulator:
-        """Serve on `host`:`port` (0 = a free port) from a daemon thread."""
+    def start(self, port: int = 0, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> Emulator:
+        """Serve on `host`:`port` (0 = a free port) from a daemon thread; HTTPS with a `tls` context,
+        as the real APIs do."""
         if self._server is not None:
             return self
         self._server = EmulatorHTTPServer((host, port), self)
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self._scheme = "https" if tls is not None else "http"
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.1},
@@ -98,7 +104,7 @@ class Emulator:
         if self._server is None:
             raise RuntimeError("the emulator is not started")
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{self._scheme}://{host}:{port}"
 
     # -- ground truth ----------------------------------------------------------------------------
 
