@@ -156,7 +156,7 @@ class HttpStream(RESTStream[t.Any]):
             )
         except requests.exceptions.SSLError as exc:
             raise FatalAPIError(
-                f"TLS certificate verification failed for {urlparse(prepared_request.url).netloc} "
+                f"TLS certificate verification failed for {urlparse(prepared_request.url or '').netloc} "
                 f"({tls_reason(exc)}); for a private CA, point the ca_bundle setting at its bundle"
             ) from None
         self._write_request_duration_log(
