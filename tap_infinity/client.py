@@ -555,7 +555,8 @@ class KeysetStream(InfinityStream):
 
 
 class OffsetStream(InfinityStream):
-    """A configuration table: full table per igrp, ``limit``/``offset`` until a short page."""
+    """A configuration table: full table per igrp, sorted by its key, ``limit``/``offset`` until a
+    short page."""
 
     def first_cursor(self, context: Context | None) -> int:
         return 0
@@ -571,6 +572,8 @@ class OffsetStream(InfinityStream):
 
     def page_params(self, context: Context | None, cursor: int, limit: int) -> dict[str, t.Any]:
         params = self.base_params(context)
+        # Offsets count into an order: without one, pages could overlap or leave rows out.
+        params["sort[]"] = [f"{key}-asc" for key in self.primary_keys or [] if key != "igrp"]
         params["limit"] = limit
         params["offset"] = cursor
         params["tz"] = self.config.get("timezone", "UTC")

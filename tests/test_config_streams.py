@@ -28,11 +28,12 @@ def assert_table_matches(
     result: SyncResult, emu: Emulator, stream: str, tz: str = "UTC", **params: Any
 ) -> int:
     """Every igrp's rows, in the API's order, each value equal to the API's own."""
-    route, _ = TABLES[stream]
+    route, keys = TABLES[stream]
     properties = result.schemas[stream]["properties"]
+    order = [f"{key}-asc" for key in keys if key != "igrp"]
     total = 0
     for igrp in emu.installations:
-        expected = emu.rows(route.format(igrp=igrp), {"tz": tz, **params})
+        expected = emu.rows(route.format(igrp=igrp), {"tz": tz, "sort[]": order, **params})
         emitted = [r for r in result.records[stream] if r["igrp"] == igrp]
         assert len(emitted) == len(expected), f"{stream} igrp {igrp}"
         for record, raw in zip(emitted, expected, strict=True):
@@ -69,7 +70,7 @@ def test_full_sync_equals_ground_truth_across_pages(emulator: Emulator, catalog:
     # limit/offset paging, until a short page.
     numbers = [r.query for r in emulator.request_log if r.path == "/config/v2/igrps/202/dgrps/all/numbers"]
     assert [q["offset"] for q in numbers] == [[str(7 * i)] for i in range(len(numbers))]
-    assert all(q["limit"] == ["7"] for q in numbers)
+    assert all(q["limit"] == ["7"] and q["sort[]"] == ["dgrp-asc", "phoneNumber-asc"] for q in numbers)
     assert len(numbers) == len(emulator.rows(TABLES["numbers"][0].format(igrp=202))) // 7 + 1
 
 
