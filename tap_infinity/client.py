@@ -502,13 +502,28 @@ def tls_reason(exc: requests.exceptions.SSLError) -> str:
     return found.group(1) if found else "the server's certificate was not accepted"
 
 
+#: What a network failure's text says happened, e.g. ``[Errno 111] Connection refused``.
+NETWORK_REASONS = re.compile(
+    r"\[Errno -?\d+\] (?P<errno>[^'\")\]]+)|(?P<said>Read timed out|Connection broken: \w+"
+    r"|Remote end closed connection without response|Connection reset by peer)"
+)
+
+
 def describe(exception: BaseException | None) -> str:
-    """A short, secret-free account of a failure: status and route, or the error's class."""
+    """A short, secret-free account of a failure: status and route, or the kind of network
+    failure and the host (never the URL: its query is long and of no help here)."""
     if isinstance(exception, RetriableAPIError | FatalAPIError):
         return str(exception)
     if exception is None:
         return "unknown error"
-    return type(exception).__name__
+    account = type(exception).__name__
+    request = getattr(exception, "request", None)
+    if request is not None and request.url:
+        account += f" talking to {urlparse(request.url).netloc}"
+    found = NETWORK_REASONS.search(str(exception))
+    if found:
+        account += f": {(found.group('errno') or found.group('said')).strip()}"
+    return account
 
 
 class KeysetStream(InfinityStream):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import email.utils
 import json
+import socket
 import time
 from typing import Any
 
@@ -114,6 +115,20 @@ def test_persistent_server_errors_give_up_with_a_clear_line(fresh_emulator: Emul
     assert (
         "triggers_all (igrp 101): gave up after 3 tries: HTTP 503 from /reports/v2/igrps/101/triggers/all"
         in (result.stderr)
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_unreachable_api_gives_up_naming_the_host_and_the_failure(emulator: Emulator) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    config = tap_config(emulator, igrps=[101], api_url=f"http://127.0.0.1:{port}", max_retries=2)
+    result = run_tap(config, triggers_catalog(emulator), check=False)
+    assert result.returncode == 1
+    assert (
+        f"triggers_all (igrp 101): gave up after 3 tries: ConnectionError talking to 127.0.0.1:{port}: "
+        "Connection refused" in result.stderr
     )
     assert "Traceback" not in result.stderr
 

@@ -85,9 +85,9 @@ def sample_custom_fields(tap: Tap, rows: int = 1000) -> list[str]:
         params = {"format": "json", "sort[]": "rowId-desc", "limit": min(rows, stream.page_size)}
         request = stream.build_prepared_request(method="GET", url=stream.get_url(context), params=params)
         try:
-            response = send(request, context)
-            for line in iter_lines(response):
-                found.update(key for key in orjson.loads(line) if key.startswith(("pt_", "c_")))
+            with send(request, context) as response:
+                for line in iter_lines(response):
+                    found.update(key for key in orjson.loads(line) if key.startswith(("pt_", "c_")))
         except (PartitionAccessError, RetriableAPIError, orjson.JSONDecodeError, *BODY_ERRORS) as exc:
             tap.logger.warning(
                 "Could not sample custom fields of %s: %s", stream.where(context), describe(exc)
