@@ -413,6 +413,7 @@ class InfinityStream(HttpStream):
         """
         send = self.request_decorator(self._request)
         convert, next_cursor = self.converter, self.next_cursor
+        notice_spacing = convert.notice_spacing
         cursor = self.first_cursor(context)
         remaining = self.page_size
         body_failures = 0
@@ -431,6 +432,8 @@ class InfinityStream(HttpStream):
                 try:
                     # Decoding inline rather than in a nested generator: one frame less per row.
                     for line in iter_lines(response):
+                        if not received:
+                            notice_spacing(line)
                         try:
                             record = convert(line)
                         except (msgspec.DecodeError, ConversionError) as exc:

@@ -19,6 +19,9 @@ from tap_infinity.schemas import DATETIME, INTEGER, NUMBER, STRING
 
 Record = dict[str, t.Any]
 
+#: Join the pieces of a line split at its empty values (``"key":""``) with nulls between them.
+_COMPACT_NULL = b'":null'.join
+_SPACED_NULL = b'": null'.join
 #: Marks an hour whose offset is not cached yet (None is cached: the zero date).
 _UNSEEN = object()
 
@@ -111,9 +114,9 @@ Row = Record | TypedRecord
 class RecordConverter:
     """Decodes one NDJSON line straight into a record typed by one schema.
 
-    The fast path is a single C-level pass: ``":""`` (or ``": ""``, as some lines of the docs'
-    examples are spaced) becomes null (the pattern cannot occur inside a JSON string, where
-    quotes are escaped) and msgspec decodes in lax mode into
+    The fast path is a single C-level pass: ``":""`` becomes ``":null`` (the pattern cannot
+    occur inside a JSON string, where quotes are escaped; ``": ""`` too, see `notice_spacing`)
+    and msgspec decodes in lax mode into
     a Struct built from the schema, turning "8" into 8 and "0.0000" into 0.0. A line it
     rejects (a stray space, "12.5" in an integer field) takes the slow path, which converts
     field by field and names the field that is wrong. Keys outside the schema are dropped on
@@ -134,20 +137,36 @@ class RecordConverter:
         self._datetime_fields = [name for name, kind in kinds.items() if kind == DATETIME]
         self._render_datetime = LocalDatetimes(timezone)
         self._as_structs = as_structs
+        self._spaced = False
+
+    def notice_spacing(self, first_line: bytes) -> None:
+        """Null ``"key": ""`` too from now on if a page's first line is written with that spacing.
+
+        Encoders write JSON compactly or not at all; the second pass costs as much as the first
+        (7% of a sync), so it is made only once the API is seen to need it.
+        """
+        if not self._spaced and b'": "' in first_line:
+            self._spaced = True
 
     def __call__(self, line: bytes) -> Row:
         """The typed record of `line`; msgspec.DecodeError when it is not JSON at all."""
+        # split/join rather than replace: the same result, a quarter faster on lines of ~20 empties.
+        nulled = _COMPACT_NULL(line.split(b'":""'))
+        if self._spaced:
+            nulled = _SPACED_NULL(nulled.split(b'": ""'))
         try:
-            record = self._decoder.decode(line.replace(b'":""', b'":null').replace(b'": ""', b'": null'))
+            record = self._decoder.decode(nulled)
         except msgspec.ValidationError:
             record = self._type(**self._convert_slowly(line))
         for name in self._datetime_fields:
             value = getattr(record, name)
-            if value is not None:
+            if value:
                 try:
                     setattr(record, name, self._render_datetime(value))
                 except ValueError:
                     raise ConversionError(name, value, DATETIME) from None
+            elif value is not None:  # a spaced "" the compact pass left
+                setattr(record, name, None)
         return record if self._as_structs else msgspec.structs.asdict(record)
 
     def _convert_slowly(self, line: bytes) -> Record:

@@ -210,11 +210,9 @@ def test_irregular_values_convert_or_stop_the_sync_naming_the_field(fresh_emulat
     emu = fresh_emulator
     rows = emu.triggers(101)
     spaced, odd, bad = rows[5], rows[10], rows[20]
-    # json.dumps writes `"key": "value"`, as some fields of the docs' example lines are spaced.
+    # json.dumps writes `"key": "value"`; a JSON list where the docs promise a string.
     emu.corrupt_row(
-        101,
-        int(spaced["rowId"]),
-        json.dumps({**spaced, "pageTitle": "", "visitorFirstDatetime": "", "notes": [{"note": "a"}]}),
+        101, int(spaced["rowId"]), json.dumps({**spaced, "pageTitle": "", "notes": [{"note": "a"}]})
     )
     emu.corrupt_row(
         101,
@@ -233,5 +231,21 @@ def test_irregular_values_convert_or_stop_the_sync_naming_the_field(fresh_emulat
     converted = emitted[int(odd["rowId"])]
     assert (converted["ch"], converted["visitorFirstDatetime"], converted["lat"]) == (3, None, None)
     converted = emitted[int(spaced["rowId"])]
-    assert (converted["pageTitle"], converted["visitorFirstDatetime"]) == (None, None)
+    assert converted["pageTitle"] is None
     assert json.loads(converted["notes"]) == [{"note": "a"}]
+
+
+def test_spaced_json_reads_like_compact_json(fresh_emulator: Emulator) -> None:
+    """`"key": ""` is null too: in a datetime wherever it is, in any field once a page's first
+    line shows that spacing (an encoder writes every line alike)."""
+    emu = fresh_emulator
+    rows = emu.triggers(101)
+    spaced = {5: {"visitorFirstDatetime": ""}, 1000: {}, 1500: {"pageTitle": "", "visitorFirstDatetime": ""}}
+    for position, changes in spaced.items():
+        emu.corrupt_row(101, int(rows[position]["rowId"]), json.dumps({**rows[position], **changes}))
+    result = run_tap(tap_config(emu, igrps=[101], page_size=1000), triggers_catalog(emu))
+    emitted = result.records["triggers_all"]
+    assert [r["rowId"] for r in emitted] == [int(r["rowId"]) for r in rows]
+    assert emitted[5]["visitorFirstDatetime"] is None and emitted[5]["pageTitle"] == rows[5]["pageTitle"]
+    assert (emitted[1500]["pageTitle"], emitted[1500]["visitorFirstDatetime"]) == (None, None)
+    assert emitted[1000]["triggerDatetime"].startswith(rows[1000]["triggerDatetime"][:10])
