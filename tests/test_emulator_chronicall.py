@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -23,7 +23,7 @@ from tests.emulator.chronicall import (
 
 API_KEY = "chron-key"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
-FIXED_NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
+FIXED_NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=timezone.utc)
 DAY = ("2025-01-01T00:00:00Z", "2025-01-02T00:00:00Z")
 
 
@@ -239,7 +239,7 @@ def test_group_summary_is_additive_and_consistent(model: ChronicallModel) -> Non
 
 def test_end_is_inclusive_at_second_resolution(model: ChronicallModel) -> None:
     event = model._day_events("Agent1(200)", date(2025, 3, 4))[0]
-    moment = datetime.fromtimestamp(event.ts, UTC)
+    moment = datetime.fromtimestamp(event.ts, timezone.utc)
     at = moment.isoformat()
     just_before = (moment - timedelta(seconds=1)).isoformat()
     agent = agents_param("Agent1(200)")
@@ -261,11 +261,11 @@ def test_future_and_pre_data_windows_are_empty(model: ChronicallModel) -> None:
 
 
 def test_window_in_progress_grows_with_the_clock() -> None:
-    now = [datetime(2025, 7, 1, 15, 0, 0, tzinfo=UTC)]
+    now = [datetime(2025, 7, 1, 15, 0, 0, tzinfo=timezone.utc)]
     model = ChronicallModel(api_key=API_KEY, seed=7, clock=lambda: now[0])
     window = ("2025-07-01T00:00:00Z", "2025-07-01T23:59:59Z")
     early = by_row(run(model, *window))
-    now[0] = datetime(2025, 7, 2, tzinfo=UTC)
+    now[0] = datetime(2025, 7, 2, tzinfo=timezone.utc)
     late = by_row(run(model, *window))
 
     def calls(rows: dict[str, dict[str, Any]]) -> int:

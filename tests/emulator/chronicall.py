@@ -4,7 +4,7 @@ Follows /work/shared/api-docs/004_33cf1fc4d9e7be59.txt. Every report reads one d
 set of call events per agent, generated lazily per (seed, agent, UTC day) over
 2024-01-01..2027-12-31, so a report over [start, end] is a pure aggregation: the same timeframe
 always gives the same rows, and consecutive windows add up to the window that spans them.
-Events after the model's clock (real ``datetime.now(UTC)`` unless a ``clock`` is injected) do
+Events after the model's clock (real ``datetime.now(timezone.utc)`` unless a ``clock`` is injected) do
 not exist yet, so a window still in progress returns partial data that grows later.
 
 Choices where the doc is silent (what a Java/Spring Chronicall server most likely does):
@@ -46,7 +46,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, NamedTuple
 
 __all__ = [
@@ -343,7 +343,7 @@ DEFAULT_REPORTS: tuple[ChronicallReport, ...] = (
 
 
 def _utc_now() -> datetime:
-    return datetime.now(UTC)
+    return datetime.now(timezone.utc)
 
 
 def _bad(message: str) -> ChronicallError:
@@ -470,7 +470,7 @@ class ChronicallModel:
         Naive datetimes are taken as UTC; ``agents`` are the row keys (groups for a group
         report). Raises KeyError for an unknown key and ChronicallError where handle() fails.
         """
-        start, end = (m if m.tzinfo else m.replace(tzinfo=UTC) for m in (start, end))
+        start, end = (m if m.tzinfo else m.replace(tzinfo=timezone.utc) for m in (start, end))
         return self._execute(self.reports[key], start, end, agents)
 
     def _authorize(self, method: str, key: str, headers: Mapping[str, str]) -> ChronicallReport:
@@ -550,10 +550,10 @@ class ChronicallModel:
         total = _Totals()
         if high < low:
             return total
-        day = max(datetime.fromtimestamp(low, UTC).date(), DATA_START)
-        last = min(datetime.fromtimestamp(high, UTC).date(), DATA_END)
+        day = max(datetime.fromtimestamp(low, timezone.utc).date(), DATA_START)
+        last = min(datetime.fromtimestamp(high, timezone.utc).date(), DATA_END)
         while day <= last:
-            day_start = int(datetime.combine(day, time(), UTC).timestamp())
+            day_start = int(datetime.combine(day, time(), timezone.utc).timestamp())
             if low <= day_start and day_start + 86399 <= high:
                 total.merge(self._whole_day(agent, day))
             else:
@@ -577,7 +577,7 @@ class ChronicallModel:
             return []
         name = f"{self.seed}|{agent}|{day.isoformat()}".encode()
         rng = random.Random(int.from_bytes(hashlib.blake2b(name, digest_size=8).digest(), "big"))
-        base = int(datetime.combine(day, time(), UTC).timestamp())
+        base = int(datetime.combine(day, time(), timezone.utc).timestamp())
         events = []
         for hour in range(24):
             busy = day.weekday() < 5 and 14 <= hour < 23
