@@ -9,7 +9,7 @@ MELTANO_VENV := .venv-meltano
 MELTANO := $(MELTANO_VENV)/bin/meltano
 PLUGINS_INSTALLED := .meltano/.installed
 
-.PHONY: install meltano demo test test-fast e2e lint bench clean
+.PHONY: install meltano postgres demo test test-fast e2e lint bench clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,16 +31,19 @@ install: $(INSTALLED)
 
 meltano: $(PLUGINS_INSTALLED)
 
+postgres:
+	@scripts/ensure-postgres
+
 demo: $(INSTALLED) $(PLUGINS_INSTALLED)
 	$(PY) scripts/demo.py
 
-test: $(INSTALLED) $(PLUGINS_INSTALLED)
+test: $(INSTALLED) $(PLUGINS_INSTALLED) postgres
 	$(PY) -m pytest
 
 test-fast: $(INSTALLED)
 	$(PY) -m pytest -m "not e2e"
 
-e2e: $(INSTALLED) $(PLUGINS_INSTALLED)
+e2e: $(INSTALLED) $(PLUGINS_INSTALLED) postgres
 	$(PY) -m pytest -m e2e
 
 lint: $(INSTALLED)

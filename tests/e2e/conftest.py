@@ -39,12 +39,12 @@ def _as_postgres(args: list[str]) -> list[str]:
 def postgres() -> Iterator[dict[str, str]]:
     """A PostgreSQL server of the test session's own, as TARGET_POSTGRES_* settings.
 
-    Needs the server binaries (Debian: `apt-get install postgresql`; `.ci/run` installs them).
+    Needs the server binaries, which `make test` installs (scripts/ensure-postgres).
     Stopped at the end whatever happened; its data directory is removed.
     """
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb")) or [shutil.which("initdb") or ""]
     if not found[-1]:
-        pytest.fail("PostgreSQL server binaries not found: apt-get install postgresql (as .ci/run does)")
+        pytest.fail("PostgreSQL server binaries not found: make test installs them (scripts/ensure-postgres)")
     bin_dir = Path(found[-1]).parent
     data = Path(tempfile.mkdtemp(prefix="tap-infinity-pg-"))
     if os.geteuid() == 0:
