@@ -577,13 +577,31 @@ class OffsetStream(InfinityStream):
     short page."""
 
     def first_cursor(self, context: Context | None) -> int:
+        self._partition = context
+        self._keys_seen: set[tuple[t.Any, ...]] = set()
         return 0
 
     def next_cursor(self, cursor: int, record: Row) -> int:
+        """The next offset; a key seen twice stops the sync, since it means the route ignores
+        offset ("some reports will only support limit", doc 001) and would page forever."""
+        names = [name for name in self.primary_keys or [] if name != "igrp"]
+        key = tuple(record[name] for name in names)
+        if key in self._keys_seen:
+            raise FatalAPIError(
+                f"{self.where(self._partition)}: the row {dict(zip(names, key, strict=True))} came again "
+                f"at offset {cursor}, so the route ignores offset; set page_size above the table's size"
+            )
+        self._keys_seen.add(key)
         return cursor + 1
 
+    def display_fields(self) -> list[str] | None:
+        """The table's own fields: igrp is the partition's (see `post_process`), and no document
+        shows it as a field of these routes, so it is never asked for."""
+        display = super().display_fields()
+        return None if display is None else [name for name in display if name != "igrp"]
+
     def post_process(self, row: Record, context: Context | None = None) -> Record:
-        """Some tables (organisations) have no igrp field: add the partition's."""
+        """Table rows carry no igrp of their own: add the partition's."""
         if context and row.get("igrp") is None:
             row["igrp"] = context["igrp"]
         return row

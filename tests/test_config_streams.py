@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import tap_config
+from tests.conftest import PASSWORD, USERNAME, tap_config
 from tests.emulator import Emulator
 from tests.emulator.chronicall import AGENT_TALKING_SUMMARY_KEY
 from tests.tap_runner import SyncResult, discover, run_tap, select
@@ -74,6 +74,20 @@ def test_full_sync_equals_ground_truth_across_pages(emulator: Emulator, catalog:
     assert len(numbers) == len(emulator.rows(TABLES["numbers"][0].format(igrp=202))) // 7 + 1
 
 
+def test_a_table_route_that_ignores_offset_stops_the_sync_instead_of_looping() -> None:
+    with Emulator(
+        {101: 10}, seed=2, username=USERNAME, password=PASSWORD, limit_only_tables=["numbers"]
+    ) as emu:
+        numbers = len(emu.rows(TABLES["numbers"][0].format(igrp=101)))
+        config = tap_config(emu, page_size=numbers // 3)
+        result = run_tap(config, select(discover(config), ["numbers"]), check=False, timeout=60)
+        big_page = run_tap(tap_config(emu, page_size=numbers + 1), select(discover(config), ["numbers"]))
+    assert result.returncode == 1
+    assert "numbers (igrp 101): the row {'dgrp': " in result.stderr
+    assert f"came again at offset {numbers // 3}, so the route ignores offset" in result.stderr
+    assert len(big_page.records["numbers"]) == numbers
+
+
 def test_keys_are_unique_and_organisations_get_their_igrp(
     emulator: Emulator, catalog: dict[str, Any]
 ) -> None:
@@ -106,7 +120,8 @@ def test_root_org_id_and_display_pushdown(emulator: Emulator, catalog: dict[str,
     assert org_request.query["rootOrgId"] == [str(root)]
     assert "igrp" not in org_request.query["display[]"] and "orgTitle" not in org_request.query["display[]"]
     dgrp_request = next(r for r in emulator.request_log if r.path.endswith("/dgrps"))
-    assert "igrp" in dgrp_request.query["display[]"] and "dgrpRef" not in dgrp_request.query["display[]"]
+    assert "igrp" not in dgrp_request.query["display[]"] and "dgrpRef" not in dgrp_request.query["display[]"]
+    assert {r["igrp"] for r in result.records["dgrps"]} == {101}
 
 
 def test_a_selected_infinity_stream_without_its_settings_fails_clearly(

@@ -18,8 +18,3 @@ class OrganisationsStream(OffsetStream):
     route = "/reports/v2/igrps/{igrp}/organisations"
     fields: t.ClassVar[list[Field]] = ORGANISATION_FIELDS
     primary_keys: t.ClassVar[list[str]] = ["igrp", "orgId"]
-
-    def display_fields(self) -> list[str] | None:
-        """The route has no igrp field (the tap adds it), so it is never asked for."""
-        display = super().display_fields()
-        return None if display is None else [name for name in display if name != "igrp"]

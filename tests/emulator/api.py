@@ -48,11 +48,15 @@ class InfinityApi:
         stores: dict[int, TriggerStore],
         forbidden: frozenset[int],
         max_limit: int,
+        limit_only: frozenset[str] = frozenset(),
     ) -> None:
         self.installations = installations
         self.stores = stores
         self.forbidden = forbidden
         self.max_limit = max_limit
+        #: Tables ("organisations", "dgrps", "numbers") that ignore offset: "Some reports will
+        #: only support limit" (doc 001), and the docs do not say which.
+        self.limit_only = limit_only
 
     def get(
         self, path: str, params: dict[str, list[str]], *, capped: bool = True, corrupt: bool = True
@@ -74,17 +78,18 @@ class InfinityApi:
             return ApiResult(CONTENT_TYPES[q.fmt], selection.lines(apply_corruption=corrupt))
 
         if kind == "organisations":
-            q = parse_query(params, schema.ORG_FIELDSET, max_limit=max_limit, dated=False)
-            return ApiResult(CONTENT_TYPES[q.fmt], select_table(inst.orgs, q, self._subtree(inst, q)))
-        if kind == "dgrps":
-            q = parse_query(params, schema.DGRP_FIELDSET, max_limit=max_limit, dated=False)
-            return ApiResult(CONTENT_TYPES[q.fmt], select_table(inst.dgrps, q, self._subtree(inst, q)))
-        rows = inst.numbers
-        if groups["dgrp"] != "all":
-            rows = [n for n in rows if n["dgrp"] == groups["dgrp"]]
-            if not rows:
-                raise ApiError(404, "Resource not found")
-        q = parse_query(params, schema.NUMBER_FIELDSET, max_limit=max_limit, dated=False)
+            rows, fields = inst.orgs, schema.ORG_FIELDSET
+        elif kind == "dgrps":
+            rows, fields = inst.dgrps, schema.DGRP_FIELDSET
+        else:
+            kind, rows, fields = "numbers", inst.numbers, schema.NUMBER_FIELDSET
+            if groups["dgrp"] != "all":
+                rows = [n for n in rows if n["dgrp"] == groups["dgrp"]]
+                if not rows:
+                    raise ApiError(404, "Resource not found")
+        q = parse_query(params, fields, max_limit=max_limit, dated=False)
+        if kind in self.limit_only:
+            q.offset = 0
         return ApiResult(CONTENT_TYPES[q.fmt], select_table(rows, q, self._subtree(inst, q)))
 
     @staticmethod

@@ -238,7 +238,6 @@ def build_installation(igrp: int, seed: int) -> Installation:
     for k in range(rng.randint(10, 50)):
         org_id = str(rng.choice(orgs)["orgId"])
         dgrp = {
-            "igrp": str(igrp),
             "dgrp": str(10000 + igrp * 100 + k),
             "dgrpName": f"{DGRP_NAMES[k % len(DGRP_NAMES)]} {k // len(DGRP_NAMES) + 1}",
             "dgrpRef": f"DG-{k:03d}" if rng.random() < 0.4 else "",
@@ -252,7 +251,6 @@ def build_installation(igrp: int, seed: int) -> Installation:
             ch = "0" if j == 0 else rng.choice(CHANNELS)[0]
             numbers.append(
                 {
-                    "igrp": str(igrp),
                     "dgrp": dgrp["dgrp"],
                     "dgrpName": dgrp["dgrpName"],
                     "orgId": org_id,

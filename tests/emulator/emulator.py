@@ -39,6 +39,7 @@ class Emulator:
         max_limit: int = 10000,
         chronicall_api_key: str = "chron-key",
         verbose: bool = False,
+        limit_only_tables: Iterable[str] = (),
     ) -> None:
         self.username, self.password, self.verbose = username, password, verbose
         started = time.perf_counter()
@@ -52,7 +53,13 @@ class Emulator:
             self.stores[inst.igrp] = TriggerStore()
             self.stores[inst.igrp].add(self.generators[inst.igrp].generate(count))
         self.generation_seconds = time.perf_counter() - started
-        self.api = InfinityApi(self.installations, self.stores, frozenset(forbidden_igrps), max_limit)
+        self.api = InfinityApi(
+            self.installations,
+            self.stores,
+            frozenset(forbidden_igrps),
+            max_limit,
+            frozenset(limit_only_tables),
+        )
         self.faults = FaultInjector()
         self.chronicall = ChronicallModel(api_key=chronicall_api_key, seed=seed) if ChronicallModel else None
         self._append_lock = threading.Lock()

@@ -148,7 +148,6 @@ ITEMISED_FIELDS = (
 )
 ORG_FIELDS = ("orgId", "orgTitle", "orgName", "orgCreated", "parentOrgId")
 DGRP_FIELDS = (
-    "igrp",
     "dgrp",
     "dgrpName",
     "dgrpRef",
@@ -158,7 +157,6 @@ DGRP_FIELDS = (
     "startDate",
 )
 NUMBER_FIELDS = (
-    "igrp",
     "dgrp",
     "dgrpName",
     "orgId",
