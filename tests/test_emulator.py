@@ -48,8 +48,10 @@ def fresh():
 
 
 def session() -> requests.Session:
+    """Authenticated, asking for JSON (the API's default format is CSV) unless told otherwise."""
     s = requests.Session()
     s.auth = (USER, PASSWORD)
+    s.params = {"format": "json"}
     return s
 
 
@@ -75,6 +77,16 @@ def test_auth_is_required(emu):
         assert isinstance(r.json(), str) and "Unauthorized" in r.json()
     r = requests.get(url, params={"limit": 1}, headers={"Authorization": "Basic !!notbase64"})
     assert r.status_code == 401
+
+
+def test_csv_is_the_default_format_and_needs_display(emu):
+    plain = requests.Session()
+    plain.auth = (USER, PASSWORD)
+    r = plain.get(triggers_url(emu), params={"limit": 2})
+    assert r.status_code == 400 and "display parameter is required" in r.json()
+    r = plain.get(triggers_url(emu), params={"limit": 2, "display[]": ["rowId", "src"]})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
+    assert r.text.splitlines()[0] == "rowId,src"
 
 
 def test_igrp_access_and_routes(emu):
@@ -545,7 +557,7 @@ def test_fail_next_path_filter_and_request_log(fresh):
     log = fresh.request_log
     assert [(e.status, e.fault) for e in log] == [(200, None), (503, "503"), (200, None)]
     assert log[1].method == "GET" and log[1].path.endswith("/triggers/calls")
-    assert log[1].query == {"filter[]": ["rowId-gt-value-7"]}
+    assert log[1].query == {"format": ["json"], "filter[]": ["rowId-gt-value-7"]}
     assert log[1].headers["Authorization"].startswith("Basic ")
 
 
@@ -625,7 +637,7 @@ def test_command_line_serves_until_sigterm():
         line = proc.stdout.readline()
         assert line.startswith("READY http://127.0.0.1:")
         url = line.split()[1]
-        r = requests.get(f"{url}/reports/v2/igrps/202/triggers/all", auth=("U", "P"))
+        r = requests.get(f"{url}/reports/v2/igrps/202/triggers/all?format=json", auth=("U", "P"))
         assert r.status_code == 200 and r.text.count("\n") == 50
         assert requests.get(f"{url}/_emulator/counts").json()["101"]["all"] == 2000
     finally:

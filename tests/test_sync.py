@@ -108,6 +108,15 @@ def test_first_sync_uses_dates_and_starts_at_row_zero(
     first = emulator.request_log[0].query
     assert first["filter[]"] == ["rowId-gt-value-0"]
     assert (first["startDate"], first["endDate"]) == (["2024-04-01"], ["2024-04-15"])
+    # Every page asks for JSON (the API's default is CSV) sorted by rowId, after the last row read.
+    size = config["page_size"]
+    for igrp in emulator.installations:
+        pages = [r.query for r in emulator.request_log if r.path.startswith(f"/reports/v2/igrps/{igrp}/")]
+        assert all(q["format"] == ["json"] and q["sort[]"] == ["rowId-asc"] for q in pages)
+        assert all(q["limit"] == [str(size)] for q in pages)
+        rows = result.row_ids("goals", igrp)
+        after = [0, *(rows[n * size - 1] for n in range(1, len(pages)))]
+        assert [q["filter[]"] for q in pages] == [[f"rowId-gt-value-{a}"] for a in after]
 
 
 def test_filters_pii_and_root_org_reach_the_api(

@@ -116,7 +116,8 @@ class Emulator:
     # -- ground truth ----------------------------------------------------------------------------
 
     def rows(self, path: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        """What GET `path` returns, as dicts, without the limit cap, faults or corrupt_row.
+        """What GET `path` returns, as dicts, without the limit cap, faults or corrupt_row
+        (as JSON unless `format` says otherwise).
 
         `path` may carry a query string; `params` values may be scalars or lists (filter[] ...).
         A format=csv answer is read back with its header row. Raises query.ApiError as the
@@ -127,6 +128,7 @@ class Emulator:
         for key, value in (params or {}).items():
             values = value if isinstance(value, (list, tuple)) else [value]
             query.setdefault(key, []).extend(str(v) for v in values)
+        query.setdefault("format", ["json"])  # the API's default is CSV
         result = self.api.get(split.path, query, capped=False, corrupt=False)
         if result.content_type.startswith("text/csv"):
             return list(csv.DictReader(line.decode("utf-8") for line in result.lines))

@@ -165,7 +165,7 @@ def parse_query(
     `dated` routes honour startDate/endDate against triggerDatetime.
     """
     params = normalize_params(params)
-    fmt = (_scalar(params, "format") or "json").lower()
+    fmt = (_scalar(params, "format") or "csv").lower()  # CSV "by default" (doc 002)
     if fmt not in FORMATS:
         raise ApiError(400, f"Invalid format '{fmt}'. Supported formats: {', '.join(FORMATS)}")
     if params.get("group[]"):
