@@ -535,6 +535,34 @@ def test_truncate_fault_gives_an_incomplete_body(fresh):
     assert s.get(triggers_url(fresh), params={"limit": 200}).text.count("\n") == 200
 
 
+@pytest.mark.parametrize("kind", ["cut-lines", "chunked-cut"])
+def test_body_cut_after_a_complete_line_is_still_detectable(fresh, kind):
+    """Only whole lines arrive, yet the HTTP framing (Content-Length, or the missing last chunk)
+    tells the client the body is incomplete."""
+    fresh.fail_next(kind)
+    r = session().get(triggers_url(fresh), params={"limit": 200}, stream=True)
+    assert r.status_code == 200
+    assert ("Transfer-Encoding" in r.headers) == (kind == "chunked-cut")
+    complete = []
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        for line in r.iter_lines():
+            complete.append(json.loads(line))
+    assert 1 <= len(complete) < 200
+
+
+def test_stall_fault_pauses_mid_body(fresh):
+    fresh.set_faults(rate=0, slow_seconds=1.5)
+    fresh.fail_next("stall")
+    r = session().get(triggers_url(fresh), params={"limit": 200}, stream=True, timeout=0.5)
+    received = 0
+    with pytest.raises(requests.exceptions.ConnectionError):  # requests' read timeout mid-body
+        for _ in r.iter_lines():
+            received += 1
+    assert 1 <= received < 200
+    fresh.fail_next("stall")
+    assert session().get(triggers_url(fresh), params={"limit": 200}, timeout=5).text.count("\n") == 200
+
+
 def test_slow_fault_hits_read_timeout(fresh):
     fresh.set_faults(rate=0, slow_seconds=1.5)
     fresh.fail_next("slow")

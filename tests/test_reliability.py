@@ -57,6 +57,23 @@ def test_cut_off_body_resumes_from_the_last_emitted_row(fresh_emulator: Emulator
     assert retry.query["limit"] == [str(1000 - received)]
 
 
+@pytest.mark.parametrize("kind", ["cut-lines", "chunked-cut", "stall"])
+def test_body_broken_after_a_whole_line_is_read_again_not_taken_as_the_end(
+    fresh_emulator: Emulator, kind: str
+) -> None:
+    """A page that ends early but on a line boundary looks like a short (last) page; the HTTP
+    framing or the read timeout must still make the tap ask for the rest."""
+    emu = fresh_emulator
+    catalog = triggers_catalog(emu)
+    emu.set_faults(rate=0, slow_seconds=3)
+    emu.fail_next(kind, count=1, path_contains="/igrps/101/")
+    emu.clear_request_log()
+    result = run_tap(tap_config(emu, page_size=1000, igrps=[101], request_timeout=1), catalog)
+    assert assert_stream_matches(result, emu, "triggers_all", igrps=[101]) == 3000
+    assert emu.request_log[0].fault == kind
+    assert "response broke off after" in result.stderr
+
+
 def test_retry_after_is_honoured(fresh_emulator: Emulator) -> None:
     emu = fresh_emulator
     catalog = triggers_catalog(emu)

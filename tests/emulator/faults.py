@@ -6,7 +6,12 @@ import random
 import threading
 from dataclasses import dataclass
 
-RANDOM_KINDS = ("429", "500", "502", "503", "504", "reset", "truncate", "slow")
+#: Besides HTTP errors: "reset" (no response), "truncate" (the body ends mid-line), "cut-lines"
+#: (the body ends after a complete line, short of its Content-Length), "chunked-cut" (a chunked
+#: body ends after a complete line without its last chunk), "slow" (the response starts late)
+#: and "stall" (the body pauses after some lines).
+BODY_KINDS = ("truncate", "cut-lines", "chunked-cut", "stall")
+RANDOM_KINDS = ("429", "500", "502", "503", "504", "reset", *BODY_KINDS, "slow")
 ERROR_MESSAGES = {
     "400": "Bad Request",
     "401": "Unauthorized",
@@ -18,7 +23,7 @@ ERROR_MESSAGES = {
     "503": "Service Unavailable",
     "504": "Gateway Timeout",
 }
-ALL_KINDS = (*ERROR_MESSAGES, "reset", "truncate", "slow")
+ALL_KINDS = (*ERROR_MESSAGES, "reset", *BODY_KINDS, "slow")
 
 
 @dataclass(frozen=True)
@@ -26,7 +31,7 @@ class Fault:
     kind: str
     retry_after: str
     slow_seconds: float
-    cut: float  # where a truncated body is cut, as a fraction of its lines (0..1)
+    cut: float  # where a cut or stalled body breaks, as a fraction of its lines (0..1)
 
 
 @dataclass

@@ -23,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .faults import ERROR_MESSAGES, Fault
+from .faults import BODY_KINDS, ERROR_MESSAGES, Fault
 from .jsonio import dumps, loads
 from .query import ApiError
 
@@ -139,7 +139,7 @@ class Handler(BaseHTTPRequestHandler):
                 traceback.print_exc()
                 reply = error_reply(500, "Internal Server Error")
         reset = fault is not None and (
-            fault.kind == "reset" or (fault.kind == "truncate" and sum(map(len, reply.parts)) < 2)
+            fault.kind == "reset" or (fault.kind in BODY_KINDS and sum(map(len, reply.parts)) < 2)
         )
         emu.record(
             LoggedRequest(
@@ -225,35 +225,57 @@ class Handler(BaseHTTPRequestHandler):
     def _send(self, reply: Reply, fault: Fault | None) -> None:
         kind = fault.kind if fault else None
         if kind == "slow":
-            time.sleep(fault.slow_seconds)
+            time.sleep(fault.slow_seconds)  # type: ignore[union-attr]
         parts = reply.parts
+        chunked = kind == "chunked-cut"
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         for name, value in reply.headers.items():
             self.send_header(name, value)
-        self.send_header("Content-Length", str(sum(map(len, parts))))
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(sum(map(len, parts))))
         self.end_headers()
         if self.command == "HEAD":
             return
-        if kind == "truncate":
-            parts = _truncated(parts, fault.cut)
-            self.close_connection = True
+        if fault is not None and kind in BODY_KINDS:
+            self.close_connection = kind != "stall"
+            if kind == "truncate":
+                parts = _truncated(parts, fault.cut)
+            elif kind == "stall":
+                k = _break_at(parts, fault.cut)
+                self._write(parts[:k], chunked=False)
+                self.wfile.flush()
+                time.sleep(fault.slow_seconds)
+                parts = parts[k:]
+            else:  # cut after a complete line, with no sign in the bytes that anything is missing
+                parts = parts[: _break_at(parts, fault.cut)]
+        self._write(parts, chunked)
+
+    def _write(self, parts: list[bytes], chunked: bool) -> None:
+        """The body in blocks of about CHUNK_BYTES; as HTTP chunks (never the closing one) when asked."""
         buf: list[bytes] = []
         size = 0
-        for part in parts:
-            buf.append(part)
-            size += len(part)
-            if size >= CHUNK_BYTES:
-                self.wfile.write(b"".join(buf))
+        for part in [*parts, b""]:
+            if part:
+                buf.append(part)
+                size += len(part)
+            if buf and (size >= CHUNK_BYTES or not part):
+                block = b"".join(buf)
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(block), block) if chunked else block)
                 buf, size = [], 0
-        if buf:
-            self.wfile.write(b"".join(buf))
 
     def _reset(self) -> None:
         """Abort the connection with a TCP RST and no response at all."""
         self.close_connection = True
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         os.close(self.connection.detach())
+
+
+def _break_at(parts: list[bytes], cut: float) -> int:
+    """How many whole lines go out before a body breaks: at least one, never all."""
+    return max(1, min(len(parts) - 1, int(cut * len(parts))))
 
 
 def _truncated(parts: list[bytes], cut: float) -> list[bytes]:
