@@ -225,7 +225,7 @@ class Handler(BaseHTTPRequestHandler):
     def _send(self, reply: Reply, fault: Fault | None) -> None:
         kind = fault.kind if fault else None
         if kind == "slow":
-            time.sleep(fault.slow_seconds)  # type: ignore[union-attr]
+            time.sleep(fault.slow_seconds)
         parts = reply.parts
         chunked = kind == "chunked-cut"
         self.send_response(reply.status)
