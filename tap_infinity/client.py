@@ -576,6 +576,11 @@ class OffsetStream(InfinityStream):
     """A configuration table: full table per igrp, sorted by its key, ``limit``/``offset`` until a
     short page."""
 
+    @cached_property
+    def table_key(self) -> list[str]:
+        """The key within a partition: the primary key without the partition's igrp."""
+        return [name for name in self.primary_keys or [] if name != "igrp"]
+
     def first_cursor(self, context: Context | None) -> int:
         self._partition = context
         self._keys_seen: set[tuple[t.Any, ...]] = set()
@@ -584,12 +589,12 @@ class OffsetStream(InfinityStream):
     def next_cursor(self, cursor: int, record: Row) -> int:
         """The next offset; a key seen twice stops the sync, since it means the route ignores
         offset ("some reports will only support limit", doc 001) and would page forever."""
-        names = [name for name in self.primary_keys or [] if name != "igrp"]
-        key = tuple(record[name] for name in names)
+        key = tuple(record[name] for name in self.table_key)
         if key in self._keys_seen:
             raise FatalAPIError(
-                f"{self.where(self._partition)}: the row {dict(zip(names, key, strict=True))} came again "
-                f"at offset {cursor}, so the route ignores offset; set page_size above the table's size"
+                f"{self.where(self._partition)}: the row {dict(zip(self.table_key, key, strict=True))} "
+                f"came again at offset {cursor}, so the route ignores offset; "
+                "set page_size above the table's size"
             )
         self._keys_seen.add(key)
         return cursor + 1
@@ -609,7 +614,7 @@ class OffsetStream(InfinityStream):
     def page_params(self, context: Context | None, cursor: int, limit: int) -> dict[str, t.Any]:
         params = self.base_params(context)
         # Offsets count into an order: without one, pages could overlap or leave rows out.
-        params["sort[]"] = [f"{key}-asc" for key in self.primary_keys or [] if key != "igrp"]
+        params["sort[]"] = [f"{key}-asc" for key in self.table_key]
         params["limit"] = limit
         params["offset"] = cursor
         params["tz"] = self.config.get("timezone", "UTC")

@@ -116,8 +116,8 @@ class RecordConverter:
 
     The fast path is a single C-level pass: ``":""`` becomes ``":null`` (the pattern cannot
     occur inside a JSON string, where quotes are escaped; ``": ""`` too, see `notice_spacing`)
-    and msgspec decodes in lax mode into
-    a Struct built from the schema, turning "8" into 8 and "0.0000" into 0.0. A line it
+    and msgspec decodes in lax mode into a Struct built from the schema, turning "8" into 8 and
+    "0.0000" into 0.0. A line it
     rejects (a stray space, "12.5" in an integer field) takes the slow path, which converts
     field by field and names the field that is wrong. Keys outside the schema are dropped on
     both paths, so a record never carries a column its SCHEMA message does not declare; a
@@ -142,8 +142,8 @@ class RecordConverter:
     def notice_spacing(self, first_line: bytes) -> None:
         """Null ``"key": ""`` too from now on if a page's first line is written with that spacing.
 
-        Encoders write JSON compactly or not at all; the second pass costs as much as the first
-        (7% of a sync), so it is made only once the API is seen to need it.
+        Encoders write every line alike; a second pass over every line would cost about 8% of a
+        sync, so it is made only once the API is seen to need it.
         """
         if not self._spaced and b'": "' in first_line:
             self._spaced = True

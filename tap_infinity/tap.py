@@ -291,7 +291,7 @@ def setting_errors(config: t.Mapping[str, t.Any]) -> list[str]:
             errors.append(f"Setting {key}: {zone!r} is not an IANA timezone name")
     if "igrps" in config and not config["igrps"]:
         errors.append("Setting igrps: list at least one installation id")
-    missing = [key for key in INFINITY_SETTINGS if not config.get(key)]
+    missing = [key for key in INFINITY_SETTINGS if key not in config or config[key] in (None, "")]
     if missing and not config.get("chronicall_reports"):
         errors.append(
             f"Settings {', '.join(missing)}: needed to read Infinity (or list chronicall_reports "
