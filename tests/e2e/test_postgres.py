@@ -49,6 +49,8 @@ def test_incremental_pipeline_into_postgres(
     meltano(RUN, env)
     assert counts(postgres, list(expected)) == expected
     assert all(expected.values())
+    # The state ID the README names for `meltano state clear`.
+    assert "dev:tap-infinity-to-target-postgres" in meltano(["state", "list"], env).stdout
 
     # Real column types, not text everywhere.
     types = dict(
