@@ -15,7 +15,7 @@ import msgspec
 import orjson
 import requests
 from requests.auth import HTTPBasicAuth
-from singer_sdk.exceptions import FatalAPIError, InvalidStreamSortException, RetriableAPIError
+from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.mapper import SameRecordTransform
@@ -223,6 +223,8 @@ class InfinityStream(HttpStream):
     def __init__(self, tap: Tap, extra_fields: list[Field] | None = None) -> None:
         super().__init__(tap=tap, schema=build_schema([*self.fields, *(extra_fields or [])]))
         self._bookmark_context: Context | None = None
+        #: The partition being read, for messages from `next_cursor`.
+        self._partition: Context | None = None
         self._bookmark_state: dict[str, t.Any] | None = None
         self._page_extracted_at = utc_now()
         # A checkpoint per page: a killed sync resumes losing nothing, re-reading under a page.
@@ -362,6 +364,55 @@ class InfinityStream(HttpStream):
                 )
         self.state_manager.is_flushed = False
 
+    def _sync_records(
+        self, context: Context | None = None, *, write_messages: bool = True
+    ) -> t.Generator[dict, t.Any, t.Any]:
+        """The SDK's record loop, leaner when records go straight from decoder to stdout.
+
+        The SDK's loop makes about ten calls and two generator hops per record (dry-run limit,
+        post_process, _process_record, bookmark, counter, yield to `sync`), 12% of a sync
+        (measured: 2.86 s against 2.49 s for 200,000 triggers). On the fast path none of them
+        does anything per record, so records are written here and the bookkeeping is done at
+        each checkpoint: the same RECORD messages, STATE after every `page_size` records and at
+        the end of each partition, the same metrics. Anything else (stream maps, BATCH, a dry
+        run) takes the SDK's loop.
+        """
+        if not (
+            write_messages
+            and self.records_as_structs
+            and self.selected
+            and self.ABORT_AT_RECORD_COUNT is None
+            and not self.child_streams
+        ):
+            yield from super()._sync_records(context, write_messages=write_messages)
+            return
+        writer = t.cast("BufferedMsgSpecWriter", self._tap.message_writer)
+        aliases = [stream_map.stream_alias for stream_map in self.stream_maps]
+        every = self.STATE_MSG_FREQUENCY
+        record_counter, timer = self.get_record_counter(), self.get_sync_timer()
+        with record_counter, timer:
+            for partition in [context] if context is not None else self.partitions or [{}]:
+                record_counter.with_context(partition)
+                timer.with_context(partition)
+                current = partition or None
+                self._write_starting_replication_value(current)
+                written, last = 0, None
+                for last in self.get_records(current):
+                    for alias in aliases:
+                        writer.write_record(alias, last, self._stream_version, self._page_extracted_at)
+                    written += 1
+                    if written % every == 0:
+                        self._increment_stream_state(last, context=current)
+                        self.state_manager.is_flushed = False
+                        self._write_state_message()
+                        record_counter.increment(every)
+                if written % every and last is not None:
+                    self._increment_stream_state(last, context=current)
+                    record_counter.increment(written % every)
+                self._finalize_state(self.get_context_state(current))
+                self._write_state_message()  # at the end of each partition
+        self._write_state_message()
+
     def _process_record(
         self, record: Record, child_context: Context | None = None, partition_context: Context | None = None
     ) -> None:
@@ -376,8 +427,8 @@ class InfinityStream(HttpStream):
 
         The SDK finds the partition's state dict and converts both values for comparison on
         every record (8% of a sync in the profile); the partition's dict is looked up once here.
-        Same effect: the bookmark is the last emitted record's key, and a key going backwards
-        stops the sync.
+        Same effect: the bookmark is the last emitted record's key. (That keys only go up is
+        checked before each record goes out, in `KeysetStream.next_cursor`.)
         """
         key = self.replication_key
         if not key:
@@ -385,14 +436,8 @@ class InfinityStream(HttpStream):
         if context is not self._bookmark_context or self._bookmark_state is None:
             self._bookmark_context = context
             self._bookmark_state = self.state_manager.get_context_state(context)
-        value = latest_record[key]
-        previous = self._bookmark_state.get("replication_key_value")
-        if previous is not None and value < previous:
-            raise InvalidStreamSortException(
-                f"{self.where(context)}: {key} {value} came after {previous}; the API did not sort by {key}"
-            )
         self._bookmark_state["replication_key"] = key
-        self._bookmark_state["replication_key_value"] = value
+        self._bookmark_state["replication_key_value"] = latest_record[key]
 
     # --- pages ------------------------------------------------------------------------------
 
@@ -412,6 +457,7 @@ class InfinityStream(HttpStream):
         page, ``limit`` reduced by what was received), so this loop is the tap's own.
         """
         send = self.request_decorator(self._request)
+        self._partition = context
         convert, next_cursor = self.converter, self.next_cursor
         notice_spacing = convert.notice_spacing
         cursor = self.first_cursor(context)
@@ -438,8 +484,9 @@ class InfinityStream(HttpStream):
                             record = convert(line)
                         except (msgspec.DecodeError, ConversionError) as exc:
                             raise self.line_error(exc, line, context, cursor) from None
+                        following = next_cursor(cursor, record)  # checks the record before it goes out
                         yield record
-                        cursor = next_cursor(cursor, record)
+                        cursor = following
                         received += 1
                 except BODY_ERRORS as exc:
                     body_failures += 1
@@ -555,7 +602,14 @@ class KeysetStream(InfinityStream):
         return bookmark
 
     def next_cursor(self, cursor: int, record: Row) -> int:
-        return record["rowId"]  # type: ignore[no-any-return]
+        """The record's rowId, which must be above the last one (rowId-gt, sorted ascending)."""
+        row_id: int = record["rowId"]
+        if row_id <= cursor:
+            raise FatalAPIError(
+                f"{self.where(self._partition)}: rowId {row_id} came after {cursor}; the API did not "
+                "sort by rowId or ignored rowId-gt, so nothing more is read"
+            )
+        return row_id
 
     def page_params(self, context: Context | None, cursor: int, limit: int) -> dict[str, t.Any]:
         params = self.base_params(context)
@@ -582,7 +636,6 @@ class OffsetStream(InfinityStream):
         return [name for name in self.primary_keys or [] if name != "igrp"]
 
     def first_cursor(self, context: Context | None) -> int:
-        self._partition = context
         self._keys_seen: set[tuple[t.Any, ...]] = set()
         return 0
 

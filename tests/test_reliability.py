@@ -252,6 +252,20 @@ def test_irregular_values_convert_or_stop_the_sync_naming_the_field(fresh_emulat
     assert json.loads(converted["notes"]) == [{"note": "a"}]
 
 
+def test_a_row_out_of_rowid_order_stops_the_sync_before_it_is_emitted(fresh_emulator: Emulator) -> None:
+    emu = fresh_emulator
+    rows = emu.triggers(101)
+    emu.corrupt_row(101, int(rows[30]["rowId"]), json.dumps({**rows[30], "rowId": rows[12]["rowId"]}))
+    result = run_tap(tap_config(emu, igrps=[101]), triggers_catalog(emu), check=False)
+    assert result.returncode == 1
+    assert (
+        f"triggers_all (igrp 101): rowId {rows[12]['rowId']} came after {rows[29]['rowId']}; "
+        "the API did not sort by rowId" in result.stderr
+    )
+    assert result.row_ids("triggers_all") == [int(r["rowId"]) for r in rows[:30]]
+    assert "Traceback" not in result.stderr
+
+
 def test_spaced_json_reads_like_compact_json(fresh_emulator: Emulator) -> None:
     """`"key": ""` is null too: in a datetime wherever it is, in any field once a page's first
     line shows that spacing (an encoder writes every line alike)."""
