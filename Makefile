@@ -35,7 +35,7 @@ postgres:
 	@scripts/ensure-postgres
 
 demo: $(INSTALLED) $(PLUGINS_INSTALLED)
-	$(PY) scripts/demo.py
+	$(PY) -m scripts.demo
 
 test: $(INSTALLED) $(PLUGINS_INSTALLED) postgres
 	$(PY) -m pytest
@@ -47,12 +47,12 @@ e2e: $(INSTALLED) $(PLUGINS_INSTALLED) postgres
 	$(PY) -m pytest -m e2e
 
 lint: $(INSTALLED)
-	$(PY) -m ruff check tap_infinity tests scripts
-	$(PY) -m ruff format --check tap_infinity tests scripts
+	$(PY) -m ruff check tap_infinity tests scripts emulator
+	$(PY) -m ruff format --check tap_infinity tests scripts emulator
 	$(PY) -m mypy
 
 bench: $(INSTALLED)
-	$(PY) scripts/bench.py
+	$(PY) -m scripts.bench
 
 clean:
 	rm -rf $(VENV) $(MELTANO_VENV) .meltano output .pytest_cache .mypy_cache .ruff_cache

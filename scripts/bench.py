@@ -4,7 +4,7 @@ Starts the emulator with N triggers in one igrp, runs scripts/raw_extractor.py a
 tap-infinity (each a separate process, stdout read and RECORD lines counted here), and prints
 records/s, the tap's share of the raw speed, and each process's peak RSS (VmHWM) as the OS reports it.
 
-    python scripts/bench.py [--rows 200000] [--runs 1] [--profile out.prof]
+    python -m scripts.bench [--rows 200000] [--runs 1] [--profile out.prof]
 """
 
 from __future__ import annotations
@@ -16,10 +16,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from scripts.procstats import run_and_measure
 
-from tests.procstats import run_and_measure  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 USERNAME, PASSWORD, IGRP = "bench.user@example.com", "bench-password", 101
 
@@ -29,7 +28,7 @@ def start_emulator(rows: int) -> tuple[subprocess.Popen[str], str]:
         [
             sys.executable,
             "-m",
-            "tests.emulator",
+            "emulator",
             "--port",
             "0",
             "--igrps",

@@ -14,10 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tests.pipeline import expected_counts, meltano, pipeline_env, start_emulator  # noqa: E402
+from scripts.pipeline import ROOT, expected_counts, meltano, pipeline_env, start_emulator
 
 DATABASE = ROOT / "output" / "tap_infinity.duckdb"
 SCHEMA = "infinity"

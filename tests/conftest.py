@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator import Emulator
+from emulator import Emulator
 
 USERNAME = "api.user@example.com"
 PASSWORD = "s3cret-Pa55-word"

@@ -10,9 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.conftest import PASSWORD, USERNAME, tap_config
-from tests.emulator import Emulator
-from tests.emulator.chronicall import (
+from emulator import Emulator
+from emulator.chronicall import (
     AGENT_TALKING_SUMMARY_KEY,
     AGENTS,
     DEFAULT_REPORTS,
@@ -20,6 +19,7 @@ from tests.emulator.chronicall import (
     ChronicallModel,
     ChronicallReport,
 )
+from tests.conftest import PASSWORD, USERNAME, tap_config
 from tests.tap_runner import SyncResult, discover, run_tap, select
 
 API_KEY = "chron-Secret-Key-5b1e9d"
@@ -353,10 +353,13 @@ def test_refused_reports_are_skipped_with_one_line_each(chron: Emulator, catalog
     lines = [line for line in result.stderr.splitlines() if prefix in line and "skipping" in line]
     assert len(lines) == 3, lines
     forbidden, malformed, unknown = lines
-    assert f"'supervisor' ({AGENT_TALKING_SUMMARY_KEY}): HTTP 403: the service user may not view" in forbidden
-    assert f"'malformed' ({COPY_KEY}): HTTP 400: the server found the request malformed" in malformed
+    said = "HTTP 403 from Chronicall: the service user may not view"
+    assert f"'supervisor' ({AGENT_TALKING_SUMMARY_KEY}): {said}" in forbidden
+    said = "HTTP 400 from Chronicall: the server found the request malformed"
+    assert f"'malformed' ({COPY_KEY}): {said}" in malformed
     assert "PBX_QUEUES" in malformed  # the server's own message
-    assert f"'unknown' ({UNKNOWN_KEY}): HTTP 404: the server has no API-enabled report" in unknown
+    said = "HTTP 404 from Chronicall: the server has no API-enabled report"
+    assert f"'unknown' ({UNKNOWN_KEY}): {said}" in unknown
     assert "Skipped 3 refused partitions" in result.stderr.splitlines()[-1]
     assert "Traceback" not in result.stderr
     # Nothing else is lost: the good report and the stream synced after this one are whole.
@@ -410,7 +413,7 @@ def test_chronicall_only_config_needs_no_infinity_settings(chron: Emulator) -> N
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"chronicall_window": "P1M"}, "Setting chronicall_window: 'P1M' is not an ISO-8601 duration"),
+        ({"chronicall_window": "1 day"}, "Setting chronicall_window: '1 day' is not an ISO-8601 duration"),
         ({"chronicall_window": "PT0S"}, "Setting chronicall_window: 'PT0S'"),
         ({"chronicall_timezone": "Mars/Olympus_Mons"}, "Setting chronicall_timezone: 'Mars/Olympus_Mons'"),
         ({"chronicall_reports": [{"name": "nameless"}]}, "Setting chronicall_reports: report 1 has no key"),

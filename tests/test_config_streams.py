@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from emulator import Emulator
+from emulator.chronicall import AGENT_TALKING_SUMMARY_KEY
 from tests.conftest import PASSWORD, USERNAME, tap_config
-from tests.emulator import Emulator
-from tests.emulator.chronicall import AGENT_TALKING_SUMMARY_KEY
 from tests.tap_runner import SyncResult, discover, run_tap, select
 from tests.test_sync import assert_same_value
 

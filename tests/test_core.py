@@ -6,10 +6,10 @@ import atexit
 
 from singer_sdk.testing import SuiteConfig, get_tap_test_class
 
+from emulator import Emulator
+from emulator.chronicall import AGENT_TALKING_SUMMARY_KEY, GROUP_SUMMARY_KEY
 from tap_infinity.tap import TapInfinity
 from tests.conftest import PASSWORD, USERNAME
-from tests.emulator import Emulator
-from tests.emulator.chronicall import AGENT_TALKING_SUMMARY_KEY, GROUP_SUMMARY_KEY
 
 # The standard test class takes its config at import time, so this module runs its own emulator.
 _EMULATOR = Emulator(

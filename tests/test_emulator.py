@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from tests.emulator import ApiError, Emulator, schema
+from emulator import ApiError, Emulator, schema
 
 USER, PASSWORD = "api.user@example.com", "s3cret-pass"
 MAX_LIMIT = 1000
@@ -614,7 +614,7 @@ def test_random_faults(fresh):
 def test_chronicall_is_delegated(emu):
     if emu.chronicall is None:
         pytest.skip("chronicall model not available")
-    from tests.emulator.chronicall import AGENT_TALKING_SUMMARY_KEY
+    from emulator.chronicall import AGENT_TALKING_SUMMARY_KEY
 
     body = {
         "format": "json",
@@ -641,7 +641,7 @@ def test_command_line_serves_until_sigterm():
         [
             sys.executable,
             "-m",
-            "tests.emulator",
+            "emulator",
             "--port",
             "0",
             "--igrps",

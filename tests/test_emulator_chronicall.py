@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.emulator.chronicall import (
+from emulator.chronicall import (
     AGENT_TALKING_SUMMARY_KEY,
     AGENTS,
     FORBIDDEN_MESSAGE,

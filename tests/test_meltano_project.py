@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import yaml
 
+from scripts.pipeline import ROOT
 from tap_infinity.tap import TapInfinity
-from tests.pipeline import ROOT
 
 #: Meltano's setting kinds for the JSON schema types the tap uses.
 KINDS = {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from emulator import Emulator
+from scripts.procstats import run_and_measure
 from tests.conftest import PASSWORD, USERNAME, tap_config
-from tests.emulator import Emulator
-from tests.procstats import run_and_measure
 from tests.tap_runner import TAP, discover, select, write_json
 
 

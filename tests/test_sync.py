@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from emulator import Emulator
 from tests.conftest import PASSWORD, tap_config
-from tests.emulator import Emulator
 from tests.tap_runner import TAP, SyncResult, discover, parse_messages, run_tap, select, write_json
 
 ROUTES = {

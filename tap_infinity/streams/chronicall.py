@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import re
 import typing as t
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import orjson
+import pendulum
 import requests
 from singer_sdk.authenticators import BearerTokenAuthenticator
-from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
+from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
 
-from tap_infinity.client import HttpStream, PartitionAccessError, api_message
+from tap_infinity.client import HttpStream
+from tap_infinity.dates import local_midnight
+from tap_infinity.http import PartitionSkipped
 from tap_infinity.schemas.chronicall import column_name, report_row_schema
+from tap_infinity.settings import parse_duration
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
@@ -23,49 +25,9 @@ if t.TYPE_CHECKING:
 
     from tap_infinity.conversion import Record
 
-_DURATION = re.compile(r"P(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?")
 #: A summary item's formattedValue when its value is a duration (its format still says NUMBER).
 _CLOCK = re.compile(r"\d+:\d{2}:\d{2}")
 _LAST_MILLISECOND = timedelta(milliseconds=1)
-#: Refusals that concern one report (its parameters, its agents, its key): that report is skipped.
-_REPORT_PROBLEMS = {
-    400: "the server found the request malformed (check the report's parameters)",
-    403: "the service user may not view data of one or more of the requested agents or groups",
-    404: "the server has no API-enabled report with this key",
-}
-
-
-@dataclass(frozen=True)
-class Window:
-    """The chronicall_window setting: an ISO-8601 duration of weeks, days, hours, minutes, seconds.
-
-    Days (and weeks) are calendar days in the report timezone, so daily windows stay aligned on
-    local midnight across DST changes; hours, minutes and seconds are elapsed time. Years and
-    months are refused: their length varies and nothing needs them.
-    """
-
-    days: int
-    elapsed: timedelta
-
-    @classmethod
-    def parse(cls, text: t.Any) -> Window:
-        match = _DURATION.fullmatch(text) if isinstance(text, str) else None
-        if match is None:
-            raise ValueError(text)
-        weeks, days, hours, minutes, seconds = (int(group or 0) for group in match.groups())
-        window = cls(7 * weeks + days, timedelta(hours=hours, minutes=minutes, seconds=seconds))
-        if not window.days and not window.elapsed:
-            raise ValueError(text)
-        return window
-
-    def after(self, start: datetime) -> datetime:
-        """The end of the window starting at `start` (aware, in the report timezone)."""
-        wall = start + timedelta(days=self.days)  # same tzinfo: wall-clock arithmetic
-        return (wall.astimezone(timezone.utc) + self.elapsed).astimezone(start.tzinfo)
-
-
-class ReportError(PartitionAccessError):
-    """Chronicall refused one report's request (400, 403, 404): that report is skipped."""
 
 
 def _number(value: t.Any) -> int | float:
@@ -105,6 +67,12 @@ class ChronicallStream(HttpStream):
     """The Chronicall historic-data API: a POST with a JSON body and a Bearer key per report run."""
 
     http_method = "POST"
+    #: Refusals that concern one report (its parameters, its agents, its key): that report is skipped.
+    partition_refusals: t.ClassVar[dict[int, str]] = {
+        400: "the server found the request malformed (check the report's parameters)",
+        403: "the service user may not view data of one or more of the requested agents or groups",
+        404: "the server has no API-enabled report with this key",
+    }
     # Records are built typed from the response; the SDK has nothing to conform.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
@@ -120,20 +88,11 @@ class ChronicallStream(HttpStream):
     def http_headers(self) -> dict:
         return {"Accept": "application/json"}
 
-    def validate_response(self, response: requests.Response) -> None:
-        status = response.status_code
-        if status < 400:
-            return
-        message = api_message(response)
-        if status == 429 or status >= 500:
-            raise RetriableAPIError(f"HTTP {status} from Chronicall: {message}", response)
-        if status == 401:
-            raise FatalAPIError(
-                "Chronicall rejected the API key (HTTP 401): check the chronicall_api_key setting"
-            )
-        if status in _REPORT_PROBLEMS:
-            raise ReportError(f"HTTP {status}: {_REPORT_PROBLEMS[status]}: {message}")
-        raise FatalAPIError(f"HTTP {status} from Chronicall: {message}")
+    def source(self, response: requests.Response) -> str:
+        return "Chronicall"
+
+    def auth_hint(self, source: str) -> str:
+        return "Chronicall rejected the API key (HTTP 401): check the chronicall_api_key setting"
 
 
 class ChronicallReportsStream(ChronicallStream):
@@ -162,8 +121,10 @@ class ChronicallReportsStream(ChronicallStream):
         return [{"report_key": key} for key in self.reports]
 
     @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.config.get("chronicall_timezone") or self.config.get("timezone") or "UTC")
+    def zone(self) -> pendulum.Timezone:
+        return pendulum.timezone(
+            self.config.get("chronicall_timezone") or self.config.get("timezone") or "UTC"
+        )
 
     def where(self, context: Context | None) -> str:
         """Names the report by its name and key (never by anything secret)."""
@@ -175,20 +136,21 @@ class ChronicallReportsStream(ChronicallStream):
     def windows(self, context: Context, now: datetime) -> t.Iterator[tuple[datetime, datetime]]:
         """[start, end) windows from the bookmark (else start_date, else today) that began by now."""
         zone = self.zone
-        window = Window.parse(self.config.get("chronicall_window", "P1D"))
+        # Calendar units (days, months) step in local time, clock units (hours) in elapsed time.
+        step = parse_duration(self.config.get("chronicall_window", "P1D"), allow_zero=False)
         bookmark = self.get_context_state(context).get("replication_key_value")
         if bookmark:
-            start = datetime.fromisoformat(bookmark).astimezone(zone)
+            start = pendulum.instance(datetime.fromisoformat(bookmark)).in_timezone(zone)
         else:
             first = self.config.get("start_date")
             day = date.fromisoformat(str(first)) if first else now.date()
-            start = datetime.combine(day, time(), zone)
+            start = local_midnight(day, zone)
         limit = None
         if self.config.get("end_date"):
             last_day = date.fromisoformat(str(self.config["end_date"]))
-            limit = datetime.combine(last_day + timedelta(days=1), time(), zone)
+            limit = local_midnight(last_day + timedelta(days=1), zone)
         while start < now and (limit is None or start < limit):
-            end = window.after(start)
+            end = start + step
             if limit is not None:
                 end = min(end, limit)
             yield start, end
@@ -219,8 +181,7 @@ class ChronicallReportsStream(ChronicallStream):
         """
         if not context:
             return  # no chronicall_reports configured: the stream emits nothing
-        send = self.request_decorator(self._request)
-        now = datetime.now(self.zone)
+        now = pendulum.now(self.zone)
         with self.get_http_request_counter() as request_counter:
             request_counter.with_context(context)
             try:
@@ -231,12 +192,12 @@ class ChronicallReportsStream(ChronicallStream):
                         json=self.request_body(context, start, end),
                         headers=self.http_headers,
                     )
-                    response = self._send(send, request, context)
+                    response = self.send(request, context)
                     request_counter.increment()
                     yield from self.rows(context, response, start, end)
                     if end <= now:
                         self.checkpoint(context, end)
-            except ReportError as exc:
+            except PartitionSkipped as exc:
                 self.skip_partition(context, str(exc))
 
     def rows(

@@ -1,28 +1,72 @@
-"""Trigger reports (doc 002): one route each, the same trigger fields, rowId keyset paging."""
+"""Trigger reports (doc 002): one route each, rowId keyset paging, one bookmark per igrp."""
 
 from __future__ import annotations
 
 import typing as t
 
 import orjson
-from singer_sdk.exceptions import RetriableAPIError
 
-from tap_infinity.client import BODY_ERRORS, KeysetStream, PartitionAccessError, describe, iter_lines
+from tap_infinity.client import InfinityStream
+from tap_infinity.http import BODY_ERRORS, PartitionSkipped, RetriesExhausted, describe, iter_lines
+from tap_infinity.paging import KeysetPaging
 from tap_infinity.schemas.triggers import ITEMISED_CALL_FIELDS, TRIGGER_FIELDS
+from tap_infinity.settings import CUSTOM_PREFIXES
 
 if t.TYPE_CHECKING:
-    from singer_sdk.tap_base import Tap
+    from singer_sdk.helpers.types import Context
 
     from tap_infinity.schemas import Field
 
 _TRIGGERS = "/reports/v2/igrps/{igrp}/triggers"
 
 
-class TriggerStream(KeysetStream):
-    """A trigger route; installation custom fields (pt_*, c_*) are added to its schema."""
+class RowIdStream(InfinityStream):
+    """A rowId route: incremental on rowId, with the date range, filters and PII flag of the settings."""
+
+    paging = KeysetPaging
+    primary_keys: t.ClassVar[list[str]] = ["igrp", "rowId"]
+    replication_key = "rowId"
+    is_sorted = True
+
+    def base_params(self, context: Context | None) -> dict[str, t.Any]:
+        params = super().base_params(context)
+        params["filter[]"] = list(self.config.get("filters", []))
+        if self.config.get("start_date"):
+            params["startDate"] = self.config["start_date"]
+        if self.config.get("end_date"):
+            params["endDate"] = self.config["end_date"]
+        if self.config.get("exclude_pii_data"):
+            params["excludePiiData"] = 1
+        return params
+
+
+class TriggerStream(RowIdStream):
+    """A trigger route: the trigger fields, plus the installation's custom fields (pt_*, c_*)."""
 
     fields: t.ClassVar[list[Field]] = TRIGGER_FIELDS
     accepts_custom_fields: t.ClassVar[bool] = True
+
+    def sample_custom_fields(self, rows: int = 1000) -> list[str]:
+        """pt_* / c_* keys seen in each igrp's latest triggers, for discovery.
+
+        Custom fields exist only for installations that use them and only on rows that carry a
+        value, so discovery reads a sample rather than trusting a fixed list. An igrp that cannot
+        be sampled (refused, unreachable) only logs a warning; rejected credentials or a bad
+        request fail discovery, since a sync would fail the same way.
+        """
+        found: set[str] = set()
+        for context in self.partitions:
+            params = {"format": "json", "sort[]": "rowId-desc", "limit": min(rows, self.page_size)}
+            request = self.build_prepared_request(method="GET", url=self.get_url(context), params=params)
+            try:
+                with self.send(request, context) as response:
+                    for line in iter_lines(response):
+                        found.update(key for key in orjson.loads(line) if key.startswith(CUSTOM_PREFIXES))
+            except (PartitionSkipped, RetriesExhausted, orjson.JSONDecodeError, *BODY_ERRORS) as exc:
+                self.logger.warning(
+                    "Could not sample custom fields of %s: %s", self.where(context), describe(exc)
+                )
+        return sorted(found)
 
 
 class TriggersAllStream(TriggerStream):
@@ -53,7 +97,7 @@ class TransactionsStream(TriggerStream):
     route = f"{_TRIGGERS}/transactions"
 
 
-class ItemisedCallsStream(KeysetStream):
+class ItemisedCallsStream(RowIdStream):
     """One row per call with its charges; the rowId is the call trigger's."""
 
     name = "itemised_calls"
@@ -61,35 +105,10 @@ class ItemisedCallsStream(KeysetStream):
     fields: t.ClassVar[list[Field]] = ITEMISED_CALL_FIELDS
 
 
-TRIGGER_STREAMS: list[type[KeysetStream]] = [
+TRIGGER_STREAMS: list[type[RowIdStream]] = [
     TriggersAllStream,
     CallsStream,
     GoalsStream,
     TransactionsStream,
     ItemisedCallsStream,
 ]
-
-
-def sample_custom_fields(tap: Tap, rows: int = 1000) -> list[str]:
-    """pt_* / c_* keys seen in each igrp's latest triggers, for discovery.
-
-    Custom fields exist only for installations that use them and only on rows that carry a
-    value, so discovery reads a sample rather than trusting a fixed list. An igrp that cannot be
-    sampled (forbidden, unreachable) only logs a warning; rejected credentials or a bad request
-    fail discovery, since a sync would fail the same way.
-    """
-    stream = TriggersAllStream(tap)
-    send = stream.request_decorator(stream._request)
-    found: set[str] = set()
-    for context in stream.partitions:
-        params = {"format": "json", "sort[]": "rowId-desc", "limit": min(rows, stream.page_size)}
-        request = stream.build_prepared_request(method="GET", url=stream.get_url(context), params=params)
-        try:
-            with send(request, context) as response:
-                for line in iter_lines(response):
-                    found.update(key for key in orjson.loads(line) if key.startswith(("pt_", "c_")))
-        except (PartitionAccessError, RetriableAPIError, orjson.JSONDecodeError, *BODY_ERRORS) as exc:
-            tap.logger.warning(
-                "Could not sample custom fields of %s: %s", stream.where(context), describe(exc)
-            )
-    return sorted(found)

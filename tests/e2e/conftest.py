@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.emulator import Emulator
-from tests.pipeline import start_emulator
+from emulator import Emulator
+from scripts.pipeline import start_emulator
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.emulator import Emulator
-from tests.pipeline import expected_counts, meltano, pipeline_env
+from emulator import Emulator
+from scripts.pipeline import expected_counts, meltano, pipeline_env
 
 pytestmark = pytest.mark.e2e
 

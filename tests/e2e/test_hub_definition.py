@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.pipeline import ROOT, meltano
+from scripts.pipeline import ROOT, meltano
 
 pytestmark = pytest.mark.e2e
 

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import psycopg
 import pytest
 
-from tests.emulator import Emulator
-from tests.pipeline import dev_config, expected_counts, meltano, pipeline_env
+from emulator import Emulator
+from scripts.pipeline import dev_config, expected_counts, meltano, pipeline_env
 
 pytestmark = pytest.mark.e2e
 

@@ -46,6 +46,8 @@ class LoggedRequest:
     status: int | None
     headers: dict[str, str]
     fault: str | None = None
+    #: time.monotonic() when the request arrived.
+    at: float = field(default_factory=time.monotonic)
 
 
 @dataclass

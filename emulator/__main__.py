@@ -1,6 +1,6 @@
 """Command line: serve the emulator until SIGTERM/SIGINT (for demos and out-of-process tests).
 
-    python -m tests.emulator --port 0 --igrps 101:200000,202:5000 --seed 1 \\
+    python -m emulator --port 0 --igrps 101:200000,202:5000 --seed 1 \\
         --username U --password P --chronicall-key K [--fault-rate 0.2] [--verbose]
 
 Prints exactly one line, `READY http://127.0.0.1:PORT`, once serving.
@@ -31,7 +31,7 @@ def _ints(text: str) -> tuple[int, ...]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.emulator", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--igrps", type=_igrps, default={101: 3000, 202: 500}, help="IGRP:COUNT,...")
