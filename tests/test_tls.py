@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import ssl
 import subprocess
-from datetime import datetime, timedelta, timezone
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
