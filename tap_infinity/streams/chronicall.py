@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 import orjson
 import pendulum
 import requests
+from typing_extensions import override
 from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
@@ -245,6 +246,7 @@ class ChronicallReportsStream(ChronicallStream):
         self.state_manager.is_flushed = False
         self._write_state_message()
 
+    @override
     def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None) -> None:
         """Bookmarks move per completed window (`checkpoint`), never per record: the records of
         the window in progress must not move them."""

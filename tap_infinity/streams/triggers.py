@@ -5,10 +5,11 @@ from __future__ import annotations
 import typing as t
 
 import orjson
+from typing_extensions import override
 
 from tap_infinity.client import InfinityStream
 from tap_infinity.http import BODY_ERRORS, PartitionSkipped, RetriesExhausted, describe, iter_lines
-from tap_infinity.paging import KeysetPaging
+from tap_infinity.paging import KeysetPaging, bookmark
 from tap_infinity.schemas.triggers import ITEMISED_CALL_FIELDS, TRIGGER_FIELDS
 from tap_infinity.settings import CUSTOM_PREFIXES
 
@@ -27,6 +28,20 @@ class RowIdStream(InfinityStream):
     primary_keys: t.ClassVar[list[str]] = ["igrp", "rowId"]
     replication_key = "rowId"
     is_sorted = True
+
+    @override
+    def _write_starting_replication_value(self, context: Context | None) -> None:
+        """Says where the partition starts, in rowIds, and writes the STATE of the partitions
+        before it. The SDK would log start_date as the bookmark of a first sync (sdk#1677) and
+        keep it in the state; and it writes STATE only every STATE_MSG_FREQUENCY records, so a
+        killed sync could lose a finished igrp's bookmark. (Not with BATCH, where STATE must
+        follow the file holding the records.)"""
+        if self.get_batch_config(self.config) is None:
+            self._write_state_message()
+        after = bookmark(self, context)
+        self.logger.info(
+            "%s: reading %s", self.where(context), f"after rowId {after}" if after else "from the first row"
+        )
 
     def base_params(self, context: Context | None) -> dict[str, t.Any]:
         params = super().base_params(context)
