@@ -9,10 +9,10 @@ from datetime import date, datetime, timedelta
 import orjson
 import pendulum
 import requests
-from typing_extensions import override
 from singer_sdk.authenticators import BearerTokenAuthenticator
 from singer_sdk.exceptions import FatalAPIError
 from singer_sdk.helpers.conform import TypeConformanceLevel
+from typing_extensions import override
 
 from tap_infinity.client import HttpStream
 from tap_infinity.dates import local_midnight
