@@ -21,9 +21,15 @@ _ROUTES = (
     ("triggers", re.compile(r"/reports/v2/triggers/(?P<route>[^/]+)/?")),  # legacy ?igrp=N form
     ("organisations", re.compile(rf"/reports/v2/igrps/{_IGRP}/organisations/?")),
     ("dgrps", re.compile(rf"/config/v2/igrps/{_IGRP}/dgrps/?")),
+    ("dgrps", re.compile(rf"/reports/v2/igrps/{_IGRP}/dgrps/?")),  # doc 000's CSV example
     ("numbers", re.compile(rf"/config/v2/igrps/{_IGRP}/dgrps/(?P<dgrp>[^/]+)/numbers/?")),
 )
-CONTENT_TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8"}
+CONTENT_TYPES = {
+    "json": "application/json",
+    "csv": "text/csv; charset=utf-8",
+    "xml": "application/xml; charset=utf-8",
+    "debug": "text/plain; charset=utf-8",
+}
 
 
 def _route(path: str) -> tuple[str, dict[str, str]]:
@@ -59,10 +65,11 @@ class InfinityApi:
         self.limit_only = limit_only
 
     def get(
-        self, path: str, params: dict[str, list[str]], *, capped: bool = True, corrupt: bool = True
+        self, path: str, params: dict[str, list[str]], *, capped: bool = True, as_served: bool = True
     ) -> ApiResult:
-        """Answer GET `path`; `capped` False drops the default/maximum limit (ground truth),
-        `corrupt` False ignores corrupt_row replacements. Raises ApiError."""
+        """Answer GET `path`; `capped` False drops the default/maximum limit and `as_served`
+        False gives clean JSON lines (ground truth: no doc-style notes, no corrupt_row). Raises
+        ApiError."""
         kind, groups = _route(path)
         igrp = self._igrp(groups.get("igrp") or self._igrp_param(params))
         inst = self.installations[igrp]
@@ -75,7 +82,7 @@ class InfinityApi:
             fields = schema.ITEMISED_FIELDSET if route == schema.ITEMISED_ROUTE else schema.TRIGGER_FIELDSET
             q = parse_query(params, fields, max_limit=max_limit, dated=True)
             selection = TriggerSelection(self.stores[igrp], route, q, self._subtree(inst, q))
-            return ApiResult(CONTENT_TYPES[q.fmt], selection.lines(apply_corruption=corrupt))
+            return ApiResult(CONTENT_TYPES[q.fmt], selection.lines(as_served=as_served))
 
         if kind == "organisations":
             rows, fields = inst.orgs, schema.ORG_FIELDSET

@@ -4,8 +4,10 @@ Follows /work/shared/api-docs/004_33cf1fc4d9e7be59.txt. Every report reads one d
 set of call events per agent, generated lazily per (seed, agent, UTC day) over
 2024-01-01..2027-12-31, so a report over [start, end] is a pure aggregation: the same timeframe
 always gives the same rows, and consecutive windows add up to the window that spans them.
-Events after the model's clock (real ``datetime.now(timezone.utc)`` unless a ``clock`` is injected) do
-not exist yet, so a window still in progress returns partial data that grows later.
+A call is reported only once it has ended by the model's clock (real ``datetime.now(timezone.utc)``
+unless ``clock`` is set), so a window still in progress, or one that ended while calls were still
+going on, returns partial data that grows later (doc 004 is silent; this is what a report over
+a call log must do).
 
 Choices where the doc is silent (what a Java/Spring Chronicall server most likely does):
 
@@ -48,6 +50,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, NamedTuple
+
+from .documented import DOC_004_AGENTS, DOC_004_RESPONSE_BODY, DOC_004_TIMEFRAME
 
 __all__ = [
     "AGENTS",
@@ -126,6 +130,15 @@ class _Event(NamedTuple):
     direction: str
     talking_ms: int
     wait_ms: int
+
+    @property
+    def ended(self) -> int:
+        """When the call ended (UTC epoch): the server reports a call once it has ended."""
+        return self.ts + (self.wait_ms + self.talking_ms + 999) // 1000
+
+
+#: No generated call lasts longer (seconds): a day older than this plus a day is complete.
+_LONGEST_CALL = 3600
 
 
 @dataclass(slots=True)
@@ -399,6 +412,15 @@ def _parse_request(request: Any, template: _Template) -> tuple[datetime, datetim
     return timeframe[0], timeframe[1], selection
 
 
+def _is_doc_004_example(start: datetime, end: datetime, selection: list[str] | None) -> bool:
+    """Whether a request asks what doc 004's example asks (to the second, as the server reads it)."""
+    first, last = (datetime.fromisoformat(moment) for moment in DOC_004_TIMEFRAME)
+    return (start.replace(microsecond=0), end.replace(microsecond=0)) == (
+        first,
+        last,
+    ) and selection == DOC_004_AGENTS
+
+
 def _render_instant(moment: datetime) -> str:
     text = moment.replace(microsecond=0).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
@@ -438,8 +460,21 @@ class ChronicallModel:
                 raise ValueError(f"duplicate report key {report.key}")
             self.reports[report.key] = report
         self.request_log: list[tuple[str, Any]] = []
-        self._clock = clock
+        #: Now, for the server: calls that have not ended by then are not reported yet.
+        self.clock = clock
         self._day_totals: dict[tuple[str, date], _Totals] = {}
+        self._added: dict[tuple[str, date], list[_Event]] = {}
+
+    def add_call(
+        self, agent: str, start: datetime, *, talking_ms: int, wait_ms: int = 0, direction: str = "inbound"
+    ) -> None:
+        """One more call of `agent` (a test's own), reported once it has ended."""
+        day = start.astimezone(timezone.utc).date()
+        event = _Event(
+            int(start.timestamp()), direction, talking_ms, wait_ms if direction == "inbound" else 0
+        )
+        self._added.setdefault((agent, day), []).append(event)
+        self._day_totals.pop((agent, day), None)
 
     def handle(
         self, method: str, path: str, headers: Mapping[str, str], body: bytes
@@ -458,6 +493,8 @@ class ChronicallModel:
             self.request_log.append((key, request))
             report = self._authorize(method, key, headers)
             start, end, selection = _parse_request(request, _TEMPLATES[report.template])
+            if report.key == AGENT_TALKING_SUMMARY_KEY and _is_doc_004_example(start, end, selection):
+                return 200, dict(_JSON_HEADERS), DOC_004_RESPONSE_BODY[0]
             return 200, dict(_JSON_HEADERS), _dump(self._execute(report, start, end, selection))
         except ChronicallError as exc:
             return exc.status, {**_JSON_HEADERS, **exc.headers}, _dump(exc.body())
@@ -504,13 +541,12 @@ class ChronicallModel:
         if not wanted <= report.visible:
             raise ChronicallError(403, FORBIDDEN_MESSAGE)
         template = _TEMPLATES[report.template]
-        low = int(start.timestamp())
-        high = min(int(end.timestamp()), int(self._clock().timestamp()))
+        low, high, now = int(start.timestamp()), int(end.timestamp()), int(self.clock().timestamp())
         per_row: dict[str, _Totals] = {}
         for agent in AGENTS:
             row_key = template.row_key(agent)
             if row_key in wanted:
-                per_row.setdefault(row_key, _Totals()).merge(self._agent_totals(agent, low, high))
+                per_row.setdefault(row_key, _Totals()).merge(self._agent_totals(agent, low, high, now))
         rows = sorted((k, t) for k, t in per_row.items() if template.has_data(t))
         columns = report.columns
         return {
@@ -545,8 +581,9 @@ class ChronicallModel:
             "charts": {"type": "CHARTS", "rows": []},
         }
 
-    def _agent_totals(self, agent: str, low: int, high: int) -> _Totals:
-        """Totals of the agent's calls starting in [low, high]; whole days come from a cache."""
+    def _agent_totals(self, agent: str, low: int, high: int, now: int) -> _Totals:
+        """Totals of the agent's calls starting in [low, high] that had ended by `now`; whole
+        days whose calls have all ended come from a cache."""
         total = _Totals()
         if high < low:
             return total
@@ -554,11 +591,11 @@ class ChronicallModel:
         last = min(datetime.fromtimestamp(high, timezone.utc).date(), DATA_END)
         while day <= last:
             day_start = int(datetime.combine(day, time(), timezone.utc).timestamp())
-            if low <= day_start and day_start + 86399 <= high:
+            if low <= day_start and day_start + 86399 <= high and day_start + 86400 + _LONGEST_CALL <= now:
                 total.merge(self._whole_day(agent, day))
             else:
                 events = self._day_events(agent, day)
-                total.merge(_Totals.of_events(e for e in events if low <= e.ts <= high))
+                total.merge(_Totals.of_events(e for e in events if low <= e.ts <= high and e.ended <= now))
             day += timedelta(days=1)
         return total
 
@@ -574,7 +611,7 @@ class ChronicallModel:
         Busy on weekdays 14:00-23:00 UTC (US business hours), a trickle otherwise.
         """
         if not DATA_START <= day <= DATA_END:
-            return []
+            return sorted(self._added.get((agent, day), []))
         name = f"{self.seed}|{agent}|{day.isoformat()}".encode()
         rng = random.Random(int.from_bytes(hashlib.blake2b(name, digest_size=8).digest(), "big"))
         base = int(datetime.combine(day, time(), timezone.utc).timestamp())
@@ -593,4 +630,4 @@ class ChronicallModel:
                         wait_ms=wait_ms if direction == "inbound" else 0,
                     )
                 )
-        return sorted(events)
+        return sorted(events + self._added.get((agent, day), []))

@@ -187,7 +187,7 @@ class Installation:
     def __post_init__(self) -> None:
         children: dict[int, list[int]] = {}
         for org in self.orgs:
-            children.setdefault(org["parentOrgId"], []).append(org["orgId"])
+            children.setdefault(org.get("parentOrgId", 0), []).append(org["orgId"])
         for org in self.orgs:
             stack, seen = [org["orgId"]], set()
             while stack:
@@ -272,6 +272,9 @@ class GeneratedTrigger:
     row: dict[str, Any]
     epoch: int
     itemised: dict[str, Any] | None
+    #: The exact lines it is served as, when not its compact JSON (the documents' examples).
+    served: bytes | None = None
+    served_itemised: bytes | None = None
 
 
 @dataclass
@@ -345,6 +348,10 @@ class TriggerGenerator:
             else:
                 epoch = max(self.min_epoch, int(self.clock) + rng.randint(-90, 90))
             yield self._one(epoch)
+
+    def at(self, epoch: int) -> GeneratedTrigger:
+        """One new trigger at `epoch` (a test's chosen instant)."""
+        return self._one(epoch)
 
     # -- triggers ------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import schema
 from .api import InfinityApi
 from .datagen import Installation, TriggerGenerator, build_installation
+from .documented import documented_installations
 from .faults import RANDOM_KINDS, FaultInjector
 from .jsonio import loads
 from .server import EmulatorHTTPServer, LoggedRequest
@@ -36,10 +37,11 @@ class Emulator:
         username: str = "api.user@example.com",
         password: str = "s3cret-pass",
         forbidden_igrps: Iterable[int] = (),
-        max_limit: int = 10000,
+        max_limit: int = 50000,
         chronicall_api_key: str = "chron-key",
         verbose: bool = False,
         limit_only_tables: Iterable[str] = (),
+        documented: bool = False,
     ) -> None:
         self.username, self.password, self.verbose = username, password, verbose
         started = time.perf_counter()
@@ -52,6 +54,13 @@ class Emulator:
             self.generators[inst.igrp] = TriggerGenerator(inst, seed, count)
             self.stores[inst.igrp] = TriggerStore()
             self.stores[inst.igrp].add(self.generators[inst.igrp].generate(count))
+        if documented:  # igrps 1 and 2: the documents' own examples (emulator/documented.py)
+            installations, triggers = documented_installations()
+            for inst in installations:
+                self.installations[inst.igrp] = inst
+                self.generators[inst.igrp] = TriggerGenerator(inst, seed, 1)
+                self.stores[inst.igrp] = TriggerStore()
+                self.stores[inst.igrp].add(triggers[inst.igrp])
         self.generation_seconds = time.perf_counter() - started
         self.api = InfinityApi(
             self.installations,
@@ -129,7 +138,7 @@ class Emulator:
             values = value if isinstance(value, (list, tuple)) else [value]
             query.setdefault(key, []).extend(str(v) for v in values)
         query.setdefault("format", ["json"])  # the API's default is CSV
-        result = self.api.get(split.path, query, capped=False, corrupt=False)
+        result = self.api.get(split.path, query, capped=False, as_served=False)
         if result.content_type.startswith("text/csv"):
             return list(csv.DictReader(line.decode("utf-8") for line in result.lines))
         return [loads(line) for line in result.lines]
@@ -161,6 +170,13 @@ class Emulator:
         the past (late-arriving). Returned in API form, as triggers() would show them."""
         with self._append_lock:
             generated = list(self.generators[igrp].generate(count, late_fraction))
+            self.stores[igrp].add(generated)
+        return [dict(t.row) for t in generated]
+
+    def add_triggers_at(self, igrp: int, epochs: Iterable[int]) -> list[dict[str, Any]]:
+        """New triggers (above the current max rowId) at the given UTC instants, in API form."""
+        with self._append_lock:
+            generated = [self.generators[igrp].at(epoch) for epoch in epochs]
             self.stores[igrp].add(generated)
         return [dict(t.row) for t in generated]
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import schema
+from .documented import unescape_notes
 from .jsonio import dumps_line, loads
 from .query import COMPARISONS, Filter, Query, Renderer, field_kind, row_matches, sort_key
 from .store import TriggerStore
@@ -163,24 +164,40 @@ class TriggerSelection:
             keyed.sort(key=lambda item: item[1][i], reverse=sorts[i].desc)
         return [pos for pos, _ in keyed]
 
-    def lines(self, apply_corruption: bool) -> list[bytes]:
+    def lines(self, as_served: bool) -> list[bytes]:
+        """The response's lines; `as_served` False gives the clean JSON (ground truth), without
+        doc-style notes, documented example bytes or a test's corrupt lines."""
         selected = self.select()
-        corrupt = self.store.corrupt if apply_corruption and not self.itemised else {}
+        store = self.store
+        source = store.itemised if self.itemised else store.lines
+        if as_served:
+            corrupt = {} if self.itemised else store.corrupt
+            served = store.served_itemised if self.itemised else store.served
+        else:
+            corrupt = served = {}
         if not self.q.renders:
-            source = self.store.itemised if self.itemised else self.store.lines
-            if not corrupt:
+            if not corrupt and not served:
                 return [source[pos] for pos in selected]
-            return [corrupt.get(pos) or source[pos] for pos in selected]
+            return [corrupt.get(pos) or served.get(pos) or source[pos] for pos in selected]
         renderer = Renderer(self.q)
         if renderer.retimes_only:
-            source = self.store.itemised if self.itemised else self.store.lines
-            epochs = self.store.epochs
-            return [corrupt.get(pos) or renderer.retime(source[pos], epochs[pos]) for pos in selected]
+            epochs = store.epochs
+            return [
+                corrupt.get(pos) or renderer.retime(served.get(pos) or source[pos], epochs[pos])
+                for pos in selected
+            ]
+        doc_style = store.doc_style if as_served and self.q.fmt == "json" and not self.itemised else ()
         out = renderer.header()
         for pos in selected:
             bad = corrupt.get(pos)
-            out.append(bad if bad is not None else renderer.line(self.take(pos)))
-        return out
+            if bad is not None:
+                out.append(bad)
+                continue
+            row = self.take(pos)
+            notes = row.get("notes")
+            line = renderer.line(row)
+            out.append(unescape_notes(line, notes) if pos in doc_style and notes else line)
+        return out + renderer.footer()
 
 
 def select_table(rows: list[dict[str, Any]], q: Query, subtree: frozenset[int] | None) -> list[bytes]:
@@ -196,4 +213,4 @@ def select_table(rows: list[dict[str, Any]], q: Query, subtree: frozenset[int] |
     if not q.renders:
         return [dumps_line(r) for r in selected]
     renderer = Renderer(q)
-    return renderer.header() + [renderer.line(dict(r)) for r in selected]
+    return renderer.header() + [renderer.line(dict(r)) for r in selected] + renderer.footer()

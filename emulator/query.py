@@ -11,9 +11,10 @@ import io
 import math
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 from zoneinfo import ZoneInfo
 
 from . import schema
@@ -28,7 +29,7 @@ from .timefmt import (
     parse_utc,
 )
 
-FORMATS = ("json", "csv")
+FORMATS = ("json", "csv", "xml", "debug")
 COMPARISONS = ("eq", "ne", "gt", "gte", "lt", "lte")
 OPERANDS = (*COMPARISONS, "contains", "ncontains")
 ARRAY_PARAMS = ("display", "filter", "sort", "group")
@@ -115,6 +116,7 @@ class Query:
     window: tuple[int | None, int | None]  # startDate/endDate as epoch [lo, hi)
     root_org: int | None
     exclude_pii: bool
+    group: list[str] = field(default_factory=list)  # only the metrics route groups
 
     @property
     def renders(self) -> bool:
@@ -165,11 +167,13 @@ def parse_query(
     `dated` routes honour startDate/endDate against triggerDatetime.
     """
     params = normalize_params(params)
-    fmt = (_scalar(params, "format") or "csv").lower()  # CSV "by default" (doc 002)
+    # JSON by default: doc 002's own example request has no format and shows JSON, doc 001's
+    # "Output Format" is JSON and doc 000 adds format=csv to get CSV (doc 002's "csv (by
+    # default)" says otherwise; the examples win).
+    fmt = (_scalar(params, "format") or "json").lower()
     if fmt not in FORMATS:
         raise ApiError(400, f"Invalid format '{fmt}'. Supported formats: {', '.join(FORMATS)}")
-    if params.get("group[]"):
-        raise ApiError(400, "Grouping is not supported by this report")
+    group = [_parse_group(item, fields) for item in params.get("group[]", [])]
 
     tz_name = _scalar(params, "tz") or "UTC"
     try:
@@ -199,7 +203,7 @@ def parse_query(
         window = day_bounds(start, end, tz)
     root_org = _uint(params, "rootOrgId")
     pii = (_scalar(params, "excludePiiData") or "0").lower() not in ("0", "", "false")
-    return Query(fmt, display, filters, sorts, limit, offset, tz, window, root_org, pii)
+    return Query(fmt, display, filters, sorts, limit, offset, tz, window, root_org, pii, group)
 
 
 def _parse_day(params: dict[str, list[str]], name: str) -> date | None:
@@ -252,6 +256,12 @@ def _parse_filter(item: str, fields: schema.FieldSet, tz: ZoneInfo | None) -> Fi
         expected = "a number" if kind == "num" else "YYYY-MM-DD or YYYY-MM-DD HH:MM:SS"
         raise ApiError(400, f"Invalid filter value '{value}' for '{name}': expected {expected}") from None
     return Filter(name, op, value, kind, typed)
+
+
+def _parse_group(item: str, fields: schema.FieldSet) -> str:
+    if not fields.displayable(item):
+        raise ApiError(400, f"Invalid group field '{item}'")
+    return item
 
 
 def _parse_sort(item: str, fields: schema.FieldSet) -> Sort:
@@ -336,13 +346,25 @@ class Renderer:
 
     def line(self, row: dict[str, Any]) -> bytes:
         out = self.row(row)
-        return dumps_line(out) if self.q.fmt == "json" else csv_line(out.values())
+        if self.q.fmt == "json":
+            return dumps_line(out)
+        if self.q.fmt == "xml":
+            cells = "".join(f"<{key}>{xml_escape(str(value))}</{key}>" for key, value in out.items())
+            return f"<row>{cells}</row>\n".encode()
+        if self.q.fmt == "debug":
+            return ("  ".join(f"{key}={value}" for key, value in out.items()) + "\n").encode()
+        return csv_line(out.values())
 
     def header(self) -> list[bytes]:
-        """Lines that precede the rows (the CSV header)."""
+        """Lines that precede the rows (the CSV header, the XML prolog)."""
         if self.q.fmt == "csv" and self.q.display:
             return [csv_line(alias for _, alias in self.q.display)]
+        if self.q.fmt == "xml":
+            return [b'<?xml version="1.0" encoding="UTF-8"?>\n', b"<rows>\n"]
         return []
+
+    def footer(self) -> list[bytes]:
+        return [b"</rows>\n"] if self.q.fmt == "xml" else []
 
 
 def csv_line(values: Iterable[Any]) -> bytes:

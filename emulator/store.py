@@ -17,6 +17,7 @@ from typing import Any
 
 from . import schema
 from .datagen import GeneratedTrigger
+from .documented import unescape_notes
 from .jsonio import dumps_line, loads
 
 
@@ -39,7 +40,12 @@ class TriggerStore:
             name: [] for name, bits in schema.TRIGGER_ROUTES.items() if bits
         }
         self.itemised: dict[int, bytes] = {}  # position of a call trigger -> its itemised line
-        self.corrupt: dict[int, bytes] = {}  # position -> replacement line
+        #: position -> the line served instead of the compact JSON: notes written as doc 002
+        #: writes them (unescaped), or a document's example verbatim.
+        self.served: dict[int, bytes] = {}
+        self.served_itemised: dict[int, bytes] = {}
+        self.doc_style: set[int] = set()  # positions whose notes are served unescaped
+        self.corrupt: dict[int, bytes] = {}  # position -> replacement line (a test's)
 
     def add(self, triggers: Iterable[GeneratedTrigger]) -> None:
         """Serialize and index new triggers; their rowIds must exceed every stored one.
@@ -51,11 +57,15 @@ class TriggerStore:
         for t in triggers:
             flags = schema.route_flags(t.row)
             itemised = dumps_line(t.itemised) if t.itemised is not None else None
+            line = dumps_line(t.row)
+            served = t.served
+            if served is None and t.row.get("notes") and int(t.row["rowId"]) % 2 == 0:
+                served = unescape_notes(line, t.row["notes"])  # half the notes, as doc 002 shows them
             prepared.append(
-                (int(t.row["rowId"]), t.epoch, int(t.row["orgId"]), flags, dumps_line(t.row), itemised)
+                (int(t.row["rowId"]), t.epoch, int(t.row["orgId"] or 0), flags, line, itemised, served, t)
             )
         with self._lock:
-            for row_id, epoch, org_id, flags, line, itemised in prepared:
+            for row_id, epoch, org_id, flags, line, itemised, served, t in prepared:
                 if self.row_ids and row_id <= self.row_ids[-1]:
                     raise ValueError(f"rowId {row_id} is not above the last stored rowId")
                 pos = len(self.row_ids)
@@ -64,6 +74,11 @@ class TriggerStore:
                         positions.append(pos)
                 if itemised is not None:
                     self.itemised[pos] = itemised
+                if served is not None:
+                    self.served[pos] = served
+                    self.doc_style.add(pos)
+                if t.served_itemised is not None:
+                    self.served_itemised[pos] = t.served_itemised
                 self.epochs.append(epoch)
                 self.org_ids.append(org_id)
                 self.lines.append(line)

@@ -17,7 +17,8 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.streams import RESTStream
 from typing_extensions import override
 
-from tap_infinity.conversion import ConversionError, RecordConverter
+from tap_infinity import interrupt
+from tap_infinity.conversion import ConversionError, RecordConverter, Row
 from tap_infinity.direct_write import DirectWriteMixin
 from tap_infinity.http import (
     BODY_ERRORS,
@@ -28,11 +29,12 @@ from tap_infinity.http import (
     UnterminatedLine,
     api_message,
     describe,
+    is_unreachable,
     iter_lines,
     tls_reason,
 )
 from tap_infinity.paging import KeysetPaging, Paging
-from tap_infinity.schemas import Field, build_schema, field_kinds
+from tap_infinity.schemas import UNPARSED, Field, build_schema, field_kinds
 from tap_infinity.settings import INFINITY_SETTINGS
 
 if t.TYPE_CHECKING:
@@ -48,6 +50,8 @@ class HttpStream(RESTStream[t.Any]):
     stream_responses: t.ClassVar[bool] = False
     #: Statuses that concern one partition, not the run: that partition is skipped, with why.
     partition_refusals: t.ClassVar[dict[int, str]] = {}
+    #: The setting that holds the base URL, named when nothing answers there.
+    url_setting: t.ClassVar[str]
 
     @cached_property
     def skipped(self) -> list[str]:
@@ -105,6 +109,13 @@ class HttpStream(RESTStream[t.Any]):
                 f"TLS certificate verification failed for {urlparse(prepared_request.url or '').netloc} "
                 f"({tls_reason(exc)}); for a private CA, point the ca_bundle setting at its bundle"
             ) from None
+        except requests.exceptions.ConnectionError as exc:
+            if not is_unreachable(exc):
+                raise  # reset, broken: retried
+            host, reason = urlparse(prepared_request.url or "").netloc, describe(exc).split(": ")[-1]
+            raise FatalAPIError(
+                f"cannot reach {host} ({reason}); check the {self.url_setting} setting"
+            ) from None
         self._write_request_duration_log(
             endpoint=self.path, response=response, context=context, extra_tags=None
         )
@@ -118,7 +129,8 @@ class HttpStream(RESTStream[t.Any]):
     def send(self, request: requests.PreparedRequest, context: Context | None) -> requests.Response:
         """One request, retried as the policy says, or one clear line naming the partition."""
         try:
-            return self._send_with_retries(request, context)
+            with interrupt.waiting():
+                return self._send_with_retries(request, context)
         except FatalAPIError as exc:
             raise type(exc)(f"{self.where(context)}: {exc}") from None
         except (RetriableAPIError, *BODY_ERRORS) as exc:
@@ -180,7 +192,11 @@ class InfinityStream(DirectWriteMixin, HttpStream):
     fields: t.ClassVar[list[Field]]
     paging: t.ClassVar[type[KeysetPaging] | t.Any] = KeysetPaging
     stream_responses = True  # pages are parsed while they arrive
-    partition_refusals: t.ClassVar[dict[int, str]] = {403: "the user may not read it"}
+    partition_refusals: t.ClassVar[dict[int, str]] = {
+        403: "the user may not read it",
+        404: "no such installation for this user; check the igrps setting",
+    }
+    url_setting = "api_url"
     #: Whether the installation's pt_* / c_* fields belong in this stream's schema.
     accepts_custom_fields: t.ClassVar[bool] = False
     # The converter already gives every value the schema's type; a second pass would only cost.
@@ -229,7 +245,29 @@ class InfinityStream(DirectWriteMixin, HttpStream):
     def converter(self) -> RecordConverter:
         """Built once, from the selected properties of the final schema (custom fields included)."""
         kinds = {name: kind for name, kind in field_kinds(self.schema).items() if self.is_selected(name)}
-        return RecordConverter(kinds, self.config.get("timezone", "UTC"), as_structs=self.records_as_structs)
+        keys = [*(self.primary_keys or []), *([self.replication_key] if self.replication_key else [])]
+        return RecordConverter(kinds, keys=keys, as_structs=self.records_as_structs)
+
+    @cached_property
+    def filters(self) -> list[str]:
+        """This stream's filter[]: its `stream_filters`, and those of `filters` that its route can
+        take (a filter on a field the route does not return is refused by the API)."""
+        fields = {name for name, _, _ in self.fields}
+        chosen = []
+        for expression in self.global_filters:
+            field = expression.split("-", 1)[0]
+            if field in fields:
+                chosen.append(expression)
+            else:
+                self.logger.info(
+                    "%s: filter %r not sent: this route returns no %r field", self.name, expression, field
+                )
+        return [*chosen, *(self.config.get("stream_filters") or {}).get(self.name, [])]
+
+    @property
+    def global_filters(self) -> list[str]:
+        """The `filters` setting this kind of stream takes (the trigger routes take them)."""
+        return []
 
     def is_selected(self, name: str) -> bool:
         return bool(self.mask.get(("properties", name), True))
@@ -249,7 +287,11 @@ class InfinityStream(DirectWriteMixin, HttpStream):
 
     def base_params(self, context: Context | None) -> dict[str, t.Any]:
         """Parameters every page of this stream sends, whatever the cursor."""
-        params: dict[str, t.Any] = {"format": "json", "tz": self.config.get("timezone", "UTC")}
+        # Always UTC: the API's local times carry no offset, so any other zone makes the repeated
+        # hour of a DST change ambiguous. `timezone` only says what a date means (RowIdStream).
+        params: dict[str, t.Any] = {"format": "json", "tz": "UTC"}
+        if self.filters:
+            params["filter[]"] = list(self.filters)
         display = self.display_fields()
         if display:
             params["display[]"] = display
@@ -258,10 +300,14 @@ class InfinityStream(DirectWriteMixin, HttpStream):
         return params
 
     def display_fields(self) -> list[str] | None:
-        """Selected properties for display[] pushdown; None when everything is selected."""
-        properties = list(self.schema["properties"])
-        selected = [name for name in properties if self.is_selected(name)]
-        return None if len(selected) == len(properties) else selected
+        """Selected API fields for display[] pushdown; None when every one is selected."""
+        fields = [name for name in self.schema["properties"] if name != UNPARSED]
+        selected = [name for name in fields if self.is_selected(name)]
+        return None if len(selected) == len(fields) else selected
+
+    def row_filter(self) -> t.Callable[[Row], bool] | None:
+        """Which rows of a response to emit, when the request could not say it exactly; None: all."""
+        return None
 
     def get_records(self, context: Context | None) -> t.Iterator[t.Any]:  # Row: a dict or a TypedRecord
         """The partition's records; a partition the API refuses is skipped (`partition_refusals`)."""
@@ -279,8 +325,8 @@ class InfinityStream(DirectWriteMixin, HttpStream):
         reduced by what was received), so this loop is the tap's own.
         """
         paging = self.paging.for_partition(self, context)
-        convert, advance = self.converter, paging.advance
-        notice_spacing = convert.notice_spacing
+        convert, advance, keep = self.converter, paging.advance, self.row_filter()
+        notice_page = convert.notice_page
         remaining = self.page_size
         body_failures = 0
         with self.get_http_request_counter() as request_counter:
@@ -299,14 +345,15 @@ class InfinityStream(DirectWriteMixin, HttpStream):
                     # Decoding inline rather than in a nested generator: one frame less per row.
                     for line in iter_lines(response):
                         if not received:
-                            notice_spacing(line)
+                            notice_page(line)
                         try:
                             record = convert(line)
                         except (msgspec.DecodeError, ConversionError) as exc:
                             raise self.line_error(exc, line, context, paging) from None
                         advance(record)  # checks the record before it goes out
-                        yield record
                         received += 1
+                        if keep is None or keep(record):
+                            yield record
                 except BODY_ERRORS as exc:
                     body_failures += 1
                     if body_failures > self.retry_policy.max_retries:
@@ -325,7 +372,8 @@ class InfinityStream(DirectWriteMixin, HttpStream):
                         wait,
                     )
                     remaining -= received
-                    time.sleep(wait)
+                    with interrupt.waiting():
+                        time.sleep(wait)
                     continue
                 finally:
                     response.close()

@@ -116,19 +116,21 @@ class DirectWriteMixin(Stream):
                 self._write_starting_replication_value(current)
                 counted, last = written, None
                 records: t.Iterable[t.Any] = self.get_records(current)  # Rows: Structs here
-                for last in records:
-                    for alias in aliases:
-                        writer.write_record(alias, last, self._stream_version, self.page_extracted_at)
-                    written += 1
-                    if written % every == 0:
+                try:
+                    for last in records:
+                        for alias in aliases:
+                            writer.write_record(alias, last, self._stream_version, self.page_extracted_at)
+                        written += 1
+                        if written % every == 0:
+                            self._increment_stream_state(last, context=current)
+                            self.state_manager.is_flushed = False
+                            self._write_state_message()
+                            record_counter.increment(written - counted)
+                            counted = written
+                finally:  # also when a signal stops it: the bookmark covers every record written
+                    if last is not None:
                         self._increment_stream_state(last, context=current)
-                        self.state_manager.is_flushed = False
-                        self._write_state_message()
-                        record_counter.increment(written - counted)
-                        counted = written
-                if last is not None:
-                    self._increment_stream_state(last, context=current)
-                    record_counter.increment(written - counted)
+                record_counter.increment(written - counted)
                 self._finalize_state(self.get_context_state(current))
         if not context:
             self._finalize_state(self.stream_state)

@@ -14,6 +14,8 @@ import orjson
 import requests
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
 
+from tap_infinity import interrupt
+
 #: Failures while reading a response body that a new request for the rest of the page cures.
 BODY_ERRORS = (
     requests.exceptions.ChunkedEncodingError,
@@ -95,10 +97,16 @@ def iter_lines(response: requests.Response) -> t.Iterator[bytes]:
     """The body's non-empty lines as they arrive, each without its newline.
 
     A final line with no newline is yielded as an `UnterminatedLine`: it may be a whole record,
-    and when it is not JSON the caller treats the body as cut off.
+    and when it is not JSON the caller treats the body as cut off. A signal stops the reading
+    while it waits for the next chunk (`interrupt.waiting`).
     """
     pending = b""
-    for chunk in response.iter_content(chunk_size=CHUNK_BYTES):
+    chunks = response.iter_content(chunk_size=CHUNK_BYTES)
+    while True:
+        with interrupt.waiting():
+            chunk = next(chunks, None)
+        if chunk is None:
+            break
         lines = chunk.split(b"\n")
         if pending:
             lines[0] = pending + lines[0]

@@ -22,6 +22,7 @@ SECRET_SETTINGS = ("password", "chronicall_api_key")
 INFINITY_SETTINGS = ("username", "password", "igrps")
 CUSTOM_PREFIXES = ("pt_", "c_")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_FILTER = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)-([A-Za-z]+)-value-(.*)", re.DOTALL)
 
 SETTINGS_SCHEMA: dict[str, t.Any] = th.PropertiesList(
     th.Property(
@@ -68,7 +69,8 @@ SETTINGS_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         th.StringType,
         default="UTC",
         title="Timezone",
-        description="IANA timezone sent as `tz`; datetimes are emitted as ISO-8601 with its offset",
+        description="IANA timezone of the days in start_date, end_date and lookbacks (and of the "
+        "Chronicall windows); datetimes are always asked for and emitted as UTC instants",
     ),
     th.Property(
         "page_size",
@@ -82,7 +84,16 @@ SETTINGS_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         th.ArrayType(th.StringType),
         default=[],
         title="Filters",
-        description="Extra filter[] values for trigger streams, e.g. `outcomeType-ne-value-V`",
+        description="filter[] values (`{field}-{op}-value-{value}`) for the trigger streams, e.g. "
+        "`outcomeType-ne-value-V`; a stream whose route has no such field does not send it (logged)",
+    ),
+    th.Property(
+        "stream_filters",
+        th.ObjectType(additional_properties=th.ArrayType(th.StringType)),
+        default={},
+        title="Filters per stream",
+        description="filter[] values for named streams, tables included, e.g. "
+        '`{"numbers": ["usageType-eq-value-fixed"]}`; each must be a field of that stream',
     ),
     th.Property(
         "exclude_pii_data",
@@ -158,6 +169,12 @@ SETTINGS_SCHEMA: dict[str, t.Any] = th.PropertiesList(
                 th.Property("key", th.StringType, description="The report's historicDataKey (UUID)"),
                 th.Property("name", th.StringType, description="A short label (default: the key)"),
                 th.Property(
+                    "window",
+                    th.StringType,
+                    description="This report's window (default chronicall_window), e.g. P1M for a "
+                    "report listing calls, which reads the same rows in fewer requests",
+                ),
+                th.Property(
                     "parameters",
                     th.ArrayType(th.ObjectType(additional_properties=True)),
                     description="Extra report parameters as doc 004 shows them, e.g. a PBX_USERS one",
@@ -174,8 +191,23 @@ SETTINGS_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         th.StringType,
         default="P1D",
         title="Chronicall window",
-        description="ISO-8601 duration of each report timeframe, in weeks, days, hours, minutes "
-        "or seconds (P1D, P1W, PT6H); days are calendar days in chronicall_timezone",
+        description="ISO-8601 duration of each report timeframe (P1D, P1W, P1M, PT6H); days and "
+        "months are calendar ones in chronicall_timezone; a report's own `window` overrides it",
+    ),
+    th.Property(
+        "chronicall_start_date",
+        th.DateType,
+        title="Chronicall start date",
+        description="First day of the first Chronicall sync (YYYY-MM-DD, in chronicall_timezone); "
+        "default: start_date, else today",
+    ),
+    th.Property(
+        "chronicall_settle",
+        th.StringType,
+        default="PT2H",
+        title="Chronicall settle time",
+        description="ISO-8601 duration a window must have ended before its bookmark passes it: "
+        "calls in progress at its end are counted once they end; until then it is read again",
     ),
     th.Property(
         "chronicall_timezone",
@@ -190,7 +222,7 @@ def setting_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     """Rules the settings' JSON schema cannot express, one message per broken setting."""
     errors = []
     dates = {}
-    for key in ("start_date", "end_date"):
+    for key in ("start_date", "end_date", "chronicall_start_date"):
         if config.get(key):
             try:
                 # fromisoformat alone also takes 20240501 and 2024-W18-3, which the API does not.
@@ -219,27 +251,44 @@ def setting_errors(config: t.Mapping[str, t.Any]) -> list[str]:
         )
     if config.get("ca_bundle") and not os.path.exists(config["ca_bundle"]):
         errors.append(f"Setting ca_bundle: {config['ca_bundle']!r} does not exist")
-    for value in config.get("filters", []):
-        if "-value-" not in str(value):
-            errors.append(f"Setting filters: {value!r} is not of the form field-op-value-value")
+    errors += filter_errors("filters", config.get("filters") or [])
+    stream_filters = config.get("stream_filters") or {}
+    for stream, values in stream_filters.items() if isinstance(stream_filters, dict) else ():
+        errors += filter_errors(f"stream_filters.{stream}", values if isinstance(values, list) else [values])
     for name in config.get("custom_fields", []):
         if not str(name).startswith(CUSTOM_PREFIXES):
             errors.append(f"Setting custom_fields: {name!r} does not start with pt_ or c_")
     return errors + chronicall_errors(config)
 
 
+def filter_errors(setting: str, values: t.Iterable[t.Any]) -> list[str]:
+    """Each filter must be `{field}-{op}-value-{value}` on a field the API filters by (doc 001),
+    which custom fields are not (doc 002)."""
+    errors = []
+    for value in values:
+        found = _FILTER.fullmatch(str(value))
+        if not found:
+            errors.append(f"Setting {setting}: {value!r} is not of the form field-op-value-value")
+        elif found.group(1).startswith(CUSTOM_PREFIXES):
+            errors.append(f"Setting {setting}: {value!r}: the API cannot filter by custom fields (pt_*, c_*)")
+    return errors
+
+
 def chronicall_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     """The Chronicall settings: optional, but whole and well-formed once reports are listed."""
     errors = []
-    try:
-        parse_duration(config.get("chronicall_window", "P1D"), allow_zero=False)
-    except ValueError:
-        errors.append(
-            f"Setting chronicall_window: {config.get('chronicall_window')!r} is not an ISO-8601 duration "
-            "in weeks, days, hours, minutes or seconds, e.g. P1D or PT6H"
-        )
+    for setting, default, allow_zero in (
+        ("chronicall_settle", "PT2H", True),
+        ("chronicall_window", "P1D", False),
+    ):
+        try:
+            parse_duration(config.get(setting, default), allow_zero=allow_zero)
+        except ValueError:
+            errors.append(
+                f"Setting {setting}: {config.get(setting)!r} is not an ISO-8601 duration, e.g. PT2H or P1D"
+            )
     reports = config.get("chronicall_reports") or []
-    missing = [key for key in ("chronicall_url", "chronicall_api_key") if reports and not config.get(key)]
+    missing = [name for name in ("chronicall_url", "chronicall_api_key") if reports and not config.get(name)]
     if missing:
         errors.append(f"Setting chronicall_reports: reports are listed but {' and '.join(missing)} not set")
     keys: set[str] = set()
@@ -260,6 +309,14 @@ def chronicall_errors(config: t.Mapping[str, t.Any]) -> list[str]:
             if value in seen:
                 errors.append(f"Setting chronicall_reports: {what} {value!r} is listed twice")
             seen.add(value)
+        if "window" in report:
+            try:
+                parse_duration(report["window"], allow_zero=False)
+            except ValueError:
+                errors.append(
+                    f"Setting chronicall_reports: report {name!r} window {report['window']!r} is not an "
+                    "ISO-8601 duration, e.g. P1M"
+                )
         parameters = report.get("parameters") or []
         if any(isinstance(p, dict) and p.get("valueType") == "REPORT_TIMEFRAME" for p in parameters):
             errors.append(
@@ -286,3 +343,23 @@ def parse_duration(text: t.Any, *, allow_zero: bool = True) -> pendulum.Duration
     if not isinstance(duration, pendulum.Duration) or (not allow_zero and not duration.in_seconds()):
         raise ValueError(text)
     return duration
+
+
+def state_errors(state: t.Any) -> list[str]:
+    """What is wrong with the shape of a state (bookmarks by stream, partitions with contexts)."""
+    if not isinstance(state, dict):
+        return [f"State: it is a {type(state).__name__}, not an object"]
+    bookmarks = state.get("bookmarks", {})
+    if not isinstance(bookmarks, dict):
+        return [f"State: bookmarks is a {type(bookmarks).__name__}, not an object of streams"]
+    errors = []
+    for stream, entry in bookmarks.items():
+        if not isinstance(entry, dict):
+            errors.append(f"State: bookmarks.{stream} is a {type(entry).__name__}, not an object")
+            continue
+        partitions = entry.get("partitions", [])
+        if not isinstance(partitions, list) or not all(
+            isinstance(p, dict) and isinstance(p.get("context"), dict) for p in partitions
+        ):
+            errors.append(f"State: bookmarks.{stream}.partitions is not a list of objects with a context")
+    return errors

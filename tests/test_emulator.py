@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from emulator import ApiError, Emulator, schema
+from emulator.documented import parse_served
 
 USER, PASSWORD = "api.user@example.com", "s3cret-pass"
 MAX_LIMIT = 1000
@@ -62,7 +63,7 @@ def triggers_url(e: Emulator, route: str = "all", igrp: int = 101) -> str:
 def get_rows(e: Emulator, route: str, params: dict, igrp: int = 101) -> list[dict]:
     r = session().get(triggers_url(e, route, igrp), params=params)
     assert r.status_code == 200, r.text
-    return [json.loads(line) for line in r.text.splitlines()]
+    return [parse_served(line) for line in r.text.splitlines()]
 
 
 # -- auth, routing, errors ------------------------------------------------------------------------
@@ -79,12 +80,20 @@ def test_auth_is_required(emu):
     assert r.status_code == 401
 
 
-def test_csv_is_the_default_format_and_needs_display(emu):
+def test_json_is_the_default_format_and_csv_needs_display(emu):
+    """Doc 002's own example request has no format and shows JSON lines (its "csv (by default)"
+    says otherwise); CSV, XML and debug are there when asked for."""
     plain = requests.Session()
     plain.auth = (USER, PASSWORD)
     r = plain.get(triggers_url(emu), params={"limit": 2})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/json")
+    assert [parse_served(line)["igrp"] for line in r.text.splitlines()] == ["101", "101"]
+    r = plain.get(triggers_url(emu), params={"limit": 2, "format": "csv"})
     assert r.status_code == 400 and "display parameter is required" in r.json()
-    r = plain.get(triggers_url(emu), params={"limit": 2, "display[]": ["rowId", "src"]})
+    for fmt, content_type in (("xml", "application/xml"), ("debug", "text/plain")):
+        r = plain.get(triggers_url(emu), params={"limit": 2, "format": fmt, "display[]": ["rowId"]})
+        assert r.status_code == 200 and r.headers["Content-Type"].startswith(content_type)
+    r = plain.get(triggers_url(emu), params={"limit": 2, "format": "csv", "display[]": ["rowId", "src"]})
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/csv")
     assert r.text.splitlines()[0] == "rowId,src"
 
@@ -129,9 +138,9 @@ def test_limit_above_maximum_is_an_error_not_a_truncation(emu):
         ({"startDate": "2024-3-1"}, "YYYY-MM-DD"),
         ({"endDate": "yesterday"}, "YYYY-MM-DD"),
         ({"tz": "Mars/Olympus_Mons"}, "timezone"),
-        ({"format": "xml"}, "format"),
+        ({"format": "pdf"}, "format"),
         ({"format": "csv"}, "display"),
-        ({"group[]": "ch"}, "Grouping"),
+        ({"group[]": "nonsense"}, "group"),
     ],
 )
 def test_bad_parameters_are_400_with_a_message(emu, params, needle):
@@ -152,7 +161,7 @@ def test_ndjson_lines_of_strings(emu):
     assert r.headers["Content-Type"].startswith("application/json")
     assert r.headers["Content-Length"] == str(len(r.content))
     assert r.text.endswith("\n") and r.text.count("\n") == 500
-    rows = [json.loads(line) for line in r.text.split("\n")[:-1]]
+    rows = [parse_served(line) for line in r.text.split("\n")[:-1]]
     for row in rows:
         for key, value in row.items():
             if key == "lands":
@@ -270,7 +279,7 @@ def test_sorting(emu):
         )
         .text
     )
-    names = [json.loads(line)["orgName"] for line in by_name.splitlines()]
+    names = [parse_served(line)["orgName"] for line in by_name.splitlines()]
     assert names == sorted(names)
 
 
@@ -382,7 +391,8 @@ def test_exclude_pii(emu):
 def test_organisations_and_root_org(emu):
     s = session()
     orgs = [
-        json.loads(line) for line in s.get(f"{emu.url}/reports/v2/igrps/101/organisations").text.splitlines()
+        parse_served(line)
+        for line in s.get(f"{emu.url}/reports/v2/igrps/101/organisations").text.splitlines()
     ]
     assert orgs and all({"orgId", "orgTitle", "orgName", "orgCreated", "parentOrgId"} <= set(o) for o in orgs)
     roots = [o for o in orgs if o["parentOrgId"] == 0]
@@ -396,7 +406,7 @@ def test_organisations_and_root_org(emu):
                 subtree.add(o["orgId"])
                 frontier.append(o["orgId"])
     got = [
-        json.loads(line)["orgId"]
+        parse_served(line)["orgId"]
         for line in s.get(
             f"{emu.url}/reports/v2/igrps/101/organisations", params={"rootOrgId": child["orgId"]}
         ).text.splitlines()
@@ -409,10 +419,10 @@ def test_organisations_and_root_org(emu):
 
 def test_config_routes(emu):
     s = session()
-    dgrps = [json.loads(x) for x in s.get(f"{emu.url}/config/v2/igrps/101/dgrps").text.splitlines()]
+    dgrps = [parse_served(x) for x in s.get(f"{emu.url}/config/v2/igrps/101/dgrps").text.splitlines()]
     assert 10 <= len(dgrps) <= 50
     page = [
-        json.loads(x)
+        parse_served(x)
         for x in s.get(
             f"{emu.url}/config/v2/igrps/101/dgrps", params={"limit": 5, "offset": 5}
         ).text.splitlines()
@@ -426,7 +436,7 @@ def test_config_routes(emu):
             "sort[]": "dgrp-asc",
         },
     )
-    fixed = [json.loads(x) for x in numbers.text.splitlines()]
+    fixed = [parse_served(x) for x in numbers.text.splitlines()]
     assert len(fixed) == len(dgrps) and all(list(n) == ["dgrp", "dgrpName", "phoneNumber"] for n in fixed)
     all_numbers = emu.rows("/config/v2/igrps/101/dgrps/all/numbers")
     assert {n["usageType"] for n in all_numbers} == {"fixed", "pool"}
@@ -483,13 +493,13 @@ def test_append_triggers_and_late_rows(fresh):
 def test_corrupt_row(fresh):
     rows = fresh.triggers(101)
     target = rows[3]["rowId"]
-    raw = f'{{"rowId":"{target}","notes":"[{{"note": "Test Note 1"}}]", "leadScore":"100"}}'
+    raw = f'{{"rowId":"{target}","triggerDatetime":"2024-03-0'
     fresh.corrupt_row(101, int(target), raw)
     lines = session().get(triggers_url(fresh), params={"limit": 10}).text.splitlines()
     assert lines[3] == raw
     with pytest.raises(json.JSONDecodeError):
         json.loads(lines[3])
-    assert [json.loads(x) for i, x in enumerate(lines) if i != 3] == [
+    assert [parse_served(x) for i, x in enumerate(lines) if i != 3] == [
         r for i, r in enumerate(rows[:10]) if i != 3
     ]
     assert fresh.rows("/reports/v2/igrps/101/triggers/all", {"limit": 10}) == rows[:10]
@@ -530,7 +540,7 @@ def test_truncate_fault_gives_an_incomplete_body(fresh):
     complete = []
     with pytest.raises(requests.exceptions.ChunkedEncodingError):
         for line in r.iter_lines():
-            complete.append(json.loads(line))
+            complete.append(parse_served(line))
     assert 1 <= len(complete) < 200  # some complete lines, then the cut
     assert s.get(triggers_url(fresh), params={"limit": 200}).text.count("\n") == 200
 
@@ -546,7 +556,7 @@ def test_body_cut_after_a_complete_line_is_still_detectable(fresh, kind):
     complete = []
     with pytest.raises(requests.exceptions.ChunkedEncodingError):
         for line in r.iter_lines():
-            complete.append(json.loads(line))
+            complete.append(parse_served(line))
     assert 1 <= len(complete) < 200
 
 

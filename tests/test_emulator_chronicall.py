@@ -264,7 +264,11 @@ def test_window_in_progress_grows_with_the_clock() -> None:
     now = [datetime(2025, 7, 1, 15, 0, 0, tzinfo=timezone.utc)]
     model = ChronicallModel(api_key=API_KEY, seed=7, clock=lambda: now[0])
     window = ("2025-07-01T00:00:00Z", "2025-07-01T23:59:59Z")
+    morning = ("2025-07-01T00:00:00Z", "2025-07-01T15:00:00Z")
     early = by_row(run(model, *window))
+    assert early == by_row(run(model, *morning))
+    model.add_call("Agent1(200)", datetime(2025, 7, 1, 14, 50, tzinfo=timezone.utc), talking_ms=1_200_000)
+    assert by_row(run(model, *morning)) == early  # in progress until 15:10: not reported yet
     now[0] = datetime(2025, 7, 2, tzinfo=timezone.utc)
     late = by_row(run(model, *window))
 
@@ -272,7 +276,9 @@ def test_window_in_progress_grows_with_the_clock() -> None:
         return sum(row["Total Calls"] for row in rows.values())
 
     assert calls(late) > calls(early)
-    assert early == by_row(run(model, "2025-07-01T00:00:00Z", "2025-07-01T15:00:00Z"))
+    # The morning's calls once they have all ended: the added one too.
+    morning_late = by_row(run(model, *morning))
+    assert morning_late["Agent1(200)"]["Total Calls"] > early.get("Agent1(200)", {}).get("Total Calls", 0)
 
 
 def test_zero_offset_is_echoed_as_z(model: ChronicallModel) -> None:

@@ -17,6 +17,7 @@ KINDS = {
     "number": {"decimal"},
     "boolean": {"boolean"},
     "array": {"array"},
+    "object": {"object"},
 }
 
 

@@ -134,18 +134,24 @@ def test_persistent_server_errors_give_up_with_a_clear_line(fresh_emulator: Emul
     assert "Traceback" not in result.stderr
 
 
-def test_unreachable_api_gives_up_naming_the_host_and_the_failure(emulator: Emulator) -> None:
+@pytest.mark.parametrize("host", ["127.0.0.1:{port}", "no-such-host.invalid"])
+def test_unreachable_api_fails_at_once_naming_the_setting(emulator: Emulator, host: str) -> None:
+    """Nothing listening, or an unknown name: no retries (waiting cannot help), in discovery's
+    custom-field sample as in a sync, with one line naming the host, what happened and the setting."""
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
-    config = tap_config(emulator, igrps=[101], api_url=f"http://127.0.0.1:{port}", max_retries=2)
-    result = run_tap(config, triggers_catalog(emulator), check=False)
-    assert result.returncode == 1
-    assert (
-        f"triggers_all (igrp 101): gave up after 3 tries: ConnectionError talking to 127.0.0.1:{port}: "
-        "Connection refused" in result.stderr
-    )
-    assert "Traceback" not in result.stderr
+        host = host.format(port=closed.getsockname()[1])
+    config = tap_config(emulator, igrps=[101, 202], api_url=f"http://{host}", retry_base_seconds=2)
+    catalog = triggers_catalog(emulator)
+    for args in (["--discover"], None):
+        started = time.monotonic()
+        result = run_tap(config, None if args else catalog, check=False, extra_args=args)
+        assert result.returncode == 1
+        assert time.monotonic() - started < 10
+        last = result.stderr.splitlines()[-1]
+        assert f"cannot reach {host.split(':')[0]}" in last and "check the api_url setting" in last
+        assert ("Connection refused" if "127" in host else "Name or service not known") in last
+        assert "Traceback" not in result.stderr and "retrying" not in result.stderr
 
 
 def test_bad_credentials_fail_fast_without_leaking_the_password(emulator: Emulator) -> None:
@@ -172,11 +178,15 @@ def test_a_bad_request_reports_the_api_message_and_route() -> None:
     assert "100" in line  # the API's own message names its maximum
 
 
-def test_malformed_line_stops_the_sync_with_context(fresh_emulator: Emulator) -> None:
+def test_a_line_that_cannot_be_repaired_stops_the_sync_with_context(fresh_emulator: Emulator) -> None:
+    """Embedded JSON that is not JSON even unescaped: no repair is unambiguous, so nothing after
+    it is read, and the line is named."""
     emu = fresh_emulator
     rows = emu.triggers(101)
     bad, previous = rows[1500], rows[1499]
-    emu.corrupt_row(101, int(bad["rowId"]), '{"rowId":"' + bad["rowId"] + '","notes":"[{"note": "x"}]"}')
+    emu.corrupt_row(
+        101, int(bad["rowId"]), '{"rowId":"' + bad["rowId"] + '","notes":"[{"note": "x"]", "a":"1"}'
+    )
     result = run_tap(tap_config(emu, igrps=[101], page_size=400), triggers_catalog(emu), check=False)
     assert result.returncode == 1
     assert (
@@ -219,12 +229,13 @@ def test_a_forbidden_igrp_is_skipped_and_the_sync_fails_at_the_end() -> None:
         assert bookmarks.get(202) is None
 
 
-def test_irregular_values_convert_or_stop_the_sync_naming_the_field(fresh_emulator: Emulator) -> None:
+def test_irregular_values_convert_or_are_kept_unparsed(fresh_emulator: Emulator) -> None:
     """Lines the fast decoder rejects take the field-by-field path: what fits converts, what
-    does not stops the sync with the field, the value and the cursor before it."""
+    does not is null in its column and kept verbatim in _sdc_unparsed, counted at the end; only
+    a key that does not fit stops the sync, naming the field, the value and the cursor."""
     emu = fresh_emulator
     rows = emu.triggers(101)
-    spaced, odd, bad = rows[5], rows[10], rows[20]
+    spaced, odd, bad, broken_key = rows[5], rows[10], rows[20], rows[30]
     # json.dumps writes `"key": "value"`; a JSON list where the docs promise a string.
     emu.corrupt_row(
         101, int(spaced["rowId"]), json.dumps({**spaced, "pageTitle": "", "notes": [{"note": "a"}]})
@@ -234,15 +245,24 @@ def test_irregular_values_convert_or_stop_the_sync_naming_the_field(fresh_emulat
         int(odd["rowId"]),
         json.dumps({**odd, "ch": "3.0", "visitorFirstDatetime": "0000-00-00 00:00:00", "lat": " "}),
     )
-    emu.corrupt_row(101, int(bad["rowId"]), json.dumps({**bad, "ch": "12.5"}))
+    weird = {"ch": "12.5", "txv": "1,234.50", "triggerDatetime": "2024-02-30 10:00:00", "leadScore": "n/a"}
+    emu.corrupt_row(101, int(bad["rowId"]), json.dumps({**bad, **weird}))
+    emu.corrupt_row(101, int(broken_key["rowId"]), json.dumps({**broken_key, "igrp": "one-oh-one"}))
     result = run_tap(tap_config(emu, igrps=[101]), triggers_catalog(emu), check=False)
     assert result.returncode == 1
     assert (
-        f"triggers_all (igrp 101): the line after cursor {rows[19]['rowId']} field 'ch' has '12.5', "
+        f"triggers_all (igrp 101): the line after cursor {rows[29]['rowId']} field 'igrp' has 'one-oh-one', "
         "which is not a valid integer" in result.stderr
     )
     emitted = {r["rowId"]: r for r in result.records["triggers_all"]}
-    assert list(emitted) == [int(r["rowId"]) for r in rows[:20]]
+    assert list(emitted) == [int(r["rowId"]) for r in rows[:30]]
+    kept = emitted[int(bad["rowId"])]
+    assert kept["_sdc_unparsed"] == weird
+    assert all(kept[field] is None for field in weird)
+    assert (kept["act"], kept["vid"]) == (bad["act"], bad["vid"] or None)  # the rest converted
+    assert "triggers_all: 4 values did not fit their type and are kept in _sdc_unparsed (ch: 1, " in (
+        result.stderr
+    )
     converted = emitted[int(odd["rowId"])]
     assert (converted["ch"], converted["visitorFirstDatetime"], converted["lat"]) == (3, None, None)
     converted = emitted[int(spaced["rowId"])]

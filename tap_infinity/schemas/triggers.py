@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from . import DATETIME, INTEGER, NUMBER, STRING, Field
+from . import DATETIME, DECIMAL, INTEGER, NUMBER, STRING, Field
 
 ROW_ID: Field = ("rowId", INTEGER, "Unique, increasing trigger id (the replication key)")
 TRIGGER_DATETIME: Field = (
     "triggerDatetime",
     DATETIME,
-    "When the trigger happened, in the `timezone` setting, with offset",
+    "When the trigger happened (UTC)",
 )
 IGRP: Field = ("igrp", INTEGER, "Installation ID")
 DGRP: Field = ("dgrp", INTEGER, "DGRP ID related to the trigger")
@@ -62,9 +62,9 @@ TRIGGER_FIELDS: list[Field] = [
     ("pub", STRING, "Marketing source publisher"),
     *SEGMENT,
     ("txr", STRING, "Unique transaction or call reference"),
-    ("txv", NUMBER, "Transaction value"),
+    ("txv", DECIMAL, "Transaction value (exact decimal)"),
     ("txc", STRING, "Transaction currency"),
-    ("goalValue", NUMBER, "Goal value"),
+    ("goalValue", DECIMAL, "Goal value (exact decimal)"),
     ("goalCurrency", STRING, "Goal currency"),
     ("outcomeType", STRING, "Outcome type (V = void)"),
     ("dom", STRING, "Domain"),
@@ -79,9 +79,9 @@ TRIGGER_FIELDS: list[Field] = [
     *CALL_PARTIES,
     ("callDuration", INTEGER, "Call duration of the A-leg (seconds the A-leg was in answered state)"),
     ("bridgeDuration", INTEGER, "Call bridge duration (seconds the A-leg and B-leg were bridged together)"),
-    ("ringTime", INTEGER, "Seconds ringing"),
-    ("ivrDuration", INTEGER, "Seconds in the IVR"),
-    ("queueDuration", INTEGER, "Seconds queueing"),
+    ("ringTime", NUMBER, "Seconds ringing"),
+    ("ivrDuration", NUMBER, "Seconds in the IVR"),
+    ("queueDuration", NUMBER, "Seconds queueing"),
     ("operatorRef", STRING, "Operator who handled the call"),
     ("ivrRef", STRING, ""),
     ("dialplanRef", STRING, ""),
@@ -94,9 +94,9 @@ TRIGGER_FIELDS: list[Field] = [
     ("numType", INTEGER, "Number type"),
     ("rec", INTEGER, "Call recording flag"),
     ("transcriptionConfidence", NUMBER, "Confidence of the call transcription"),
-    ("totalKeywordScore", INTEGER, ""),
-    ("totalOperatorKeywordScore", INTEGER, ""),
-    ("totalContactKeywordScore", INTEGER, ""),
+    ("totalKeywordScore", NUMBER, "Keyword spotting score of the call"),
+    ("totalOperatorKeywordScore", NUMBER, "Keyword score of the operator"),
+    ("totalContactKeywordScore", NUMBER, "Keyword score of the contact"),
     ("operatorPositiveKeywordCount", INTEGER, ""),
     ("operatorNeutralKeywordCount", INTEGER, ""),
     ("operatorNegativeKeywordCount", INTEGER, ""),
@@ -130,7 +130,7 @@ TRIGGER_FIELDS: list[Field] = [
     ("visitorPageCount", INTEGER, ""),
     ("visitorGoalCount", INTEGER, ""),
     ("visitorCallCount", INTEGER, ""),
-    ("visitorFirstDatetime", DATETIME, "First visit of the visitor, in the `timezone` setting"),
+    ("visitorFirstDatetime", DATETIME, "First visit of the visitor (UTC)"),
     ("landingPageId", INTEGER, ""),
     ("conversionPageId", INTEGER, ""),
     *CHANNEL,
@@ -138,7 +138,7 @@ TRIGGER_FIELDS: list[Field] = [
     *SEGMENT_DETAILS,
     ("lands", INTEGER, ""),
     ("notes", STRING, "Notes on the trigger, a JSON document in a string"),
-    ("leadScore", INTEGER, ""),
+    ("leadScore", NUMBER, "Lead score"),
 ]
 
 ITEMISED_CALL_FIELDS: list[Field] = [
@@ -146,9 +146,9 @@ ITEMISED_CALL_FIELDS: list[Field] = [
     ("callDuration", INTEGER, "Call duration (seconds)"),
     *CALL_PARTIES,
     ("callDirection", STRING, "in or out"),
-    ("callCharge", NUMBER, "Charge for the call"),
+    ("callCharge", DECIMAL, "Charge for the call (exact decimal)"),
     ("chargeCurrencyCode", STRING, ""),
-    ("perMinuteCharge", NUMBER, "Charge per minute"),
+    ("perMinuteCharge", DECIMAL, "Charge per minute (exact decimal)"),
     TRIGGER_DATETIME,
     IGRP,
     DGRP,

@@ -17,6 +17,7 @@ from typing_extensions import override
 from tap_infinity.client import HttpStream
 from tap_infinity.dates import local_midnight
 from tap_infinity.http import PartitionSkipped
+from tap_infinity.schemas import UNPARSED
 from tap_infinity.schemas.chronicall import column_name, report_row_schema
 from tap_infinity.settings import parse_duration
 
@@ -48,6 +49,23 @@ def cell_value(cell: t.Any, fmt: str | None) -> int | float | str | None:
     return str(value)
 
 
+def row_values(
+    cells: dict[str, t.Any], keys: list[str], names: list[str], formats: list[str | None]
+) -> tuple[dict[str, t.Any], dict[str, str]]:
+    """A row's cells by column name; a cell whose value does not fit its format is null there
+    and kept verbatim under ``values.{name}`` for _sdc_unparsed."""
+    values: dict[str, t.Any] = {}
+    unparsed: dict[str, str] = {}
+    for key, name, fmt in zip(keys, names, formats, strict=True):
+        cell = cells.get(key)
+        try:
+            values[name] = cell_value(cell, fmt)
+        except (TypeError, ValueError):
+            values[name] = None
+            unparsed[f"values.{name}"] = orjson.dumps(cell["value"]).decode()  # type: ignore[index]
+    return values, unparsed
+
+
 def summary_value(item: dict[str, t.Any]) -> int | float | str | None:
     """Summary items all say NUMBER; durations are told apart by their H:MM:SS formattedValue."""
     formatted = item.get("formattedValue")
@@ -68,6 +86,7 @@ class ChronicallStream(HttpStream):
     """The Chronicall historic-data API: a POST with a JSON body and a Bearer key per report run."""
 
     http_method = "POST"
+    url_setting = "chronicall_url"
     #: Refusals that concern one report (its parameters, its agents, its key): that report is skipped.
     partition_refusals: t.ClassVar[dict[int, str]] = {
         400: "the server found the request malformed (check the report's parameters)",
@@ -99,8 +118,10 @@ class ChronicallStream(HttpStream):
 class ChronicallReportsStream(ChronicallStream):
     """One record per report row, for each configured report and each window up to now.
 
-    The bookmark of a report is the end of its last completed window; the window still in
-    progress is emitted but leaves the bookmark at its start, so the next run reads it again.
+    The bookmark of a report is the end of its last settled window: one that ended at least
+    `chronicall_settle` ago, so that calls in progress at its end have ended and been counted.
+    Windows after it (the one in progress, those ended recently) are emitted too but leave the
+    bookmark where it is, so the next run reads them again and targets overwrite their rows.
     """
 
     name = "chronicall_reports"
@@ -135,15 +156,16 @@ class ChronicallReportsStream(ChronicallStream):
         return f"{self.name}: report {report.get('name') or report['key']!r} ({report['key']})"
 
     def windows(self, context: Context, now: datetime) -> t.Iterator[tuple[datetime, datetime]]:
-        """[start, end) windows from the bookmark (else start_date, else today) that began by now."""
+        """[start, end) windows from the bookmark (else the start date, else today) that began by now."""
         zone = self.zone
+        report = self.reports[context["report_key"]]
         # Calendar units (days, months) step in local time, clock units (hours) in elapsed time.
-        step = parse_duration(self.config.get("chronicall_window", "P1D"), allow_zero=False)
+        step = parse_duration(report.get("window") or self.config.get("chronicall_window", "P1D"))
         bookmark = self.get_context_state(context).get("replication_key_value")
         if bookmark:
             start = pendulum.instance(datetime.fromisoformat(bookmark)).in_timezone(zone)
         else:
-            first = self.config.get("start_date")
+            first = self.config.get("chronicall_start_date") or self.config.get("start_date")
             day = date.fromisoformat(str(first)) if first else now.date()
             start = local_midnight(day, zone)
         limit = None
@@ -175,7 +197,7 @@ class ChronicallReportsStream(ChronicallStream):
         }
 
     def request_records(self, context: Context | None) -> t.Iterable[dict]:
-        """Each window of the report in turn, checkpointing after every completed one.
+        """Each window of the report in turn, checkpointing after every settled one.
 
         A refused report (400, 403, 404) is logged and skipped; the other reports go on, and the
         tap ends the run with an error listing the skipped ones (`TapInfinity.sync_all`).
@@ -183,6 +205,7 @@ class ChronicallReportsStream(ChronicallStream):
         if not context:
             return  # no chronicall_reports configured: the stream emits nothing
         now = pendulum.now(self.zone)
+        settled = now - parse_duration(self.config.get("chronicall_settle", "PT2H"))
         with self.get_http_request_counter() as request_counter:
             request_counter.with_context(context)
             try:
@@ -196,7 +219,7 @@ class ChronicallReportsStream(ChronicallStream):
                     response = self.send(request, context)
                     request_counter.increment()
                     yield from self.rows(context, response, start, end)
-                    if end <= now:
+                    if end <= settled:
                         self.checkpoint(context, end)
             except PartitionSkipped as exc:
                 self.skip_partition(context, str(exc))
@@ -216,8 +239,8 @@ class ChronicallReportsStream(ChronicallStream):
             summary = dict(zip(titles, map(summary_value, items), strict=True))
             report = self.reports[context["report_key"]]
             for number, row in enumerate(body.get("rows") or [], start=1):
-                cells = row["values"]
-                yield {
+                values, unparsed = row_values(row["values"], keys, names, formats)
+                record = {
                     "report_key": report["key"],
                     "report_name": report.get("name") or report["key"],
                     "report_id": body.get("reportId"),
@@ -226,12 +249,12 @@ class ChronicallReportsStream(ChronicallStream):
                     "timeframe_start": start.isoformat(),
                     "timeframe_end": end.isoformat(),
                     "row_number": number,
-                    "values": {
-                        name: cell_value(cells.get(key), fmt)
-                        for key, name, fmt in zip(keys, names, formats, strict=True)
-                    },
+                    "values": values,
                     "summary": dict(summary),
                 }
+                if unparsed:
+                    record[UNPARSED] = unparsed
+                yield record
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
             raise FatalAPIError(
                 f"{self.where(context)}: the response for {start.isoformat()} is not a report "

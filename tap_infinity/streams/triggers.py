@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import typing as t
+from functools import cached_property
 
 import orjson
 from typing_extensions import override
 
 from tap_infinity.client import InfinityStream
+from tap_infinity.dates import LocalDays
 from tap_infinity.http import BODY_ERRORS, PartitionSkipped, RetriesExhausted, describe, iter_lines
 from tap_infinity.paging import KeysetPaging, bookmark
 from tap_infinity.schemas.triggers import ITEMISED_CALL_FIELDS, TRIGGER_FIELDS
@@ -16,6 +18,7 @@ from tap_infinity.settings import CUSTOM_PREFIXES
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
+    from tap_infinity.conversion import Row
     from tap_infinity.schemas import Field
 
 _TRIGGERS = "/reports/v2/igrps/{igrp}/triggers"
@@ -43,16 +46,25 @@ class RowIdStream(InfinityStream):
             "%s: reading %s", self.where(context), f"after rowId {after}" if after else "from the first row"
         )
 
+    @property
+    def global_filters(self) -> list[str]:
+        return list(self.config.get("filters", []))
+
+    @cached_property
+    def local_days(self) -> LocalDays:
+        return LocalDays(
+            self.config.get("start_date"), self.config.get("end_date"), self.config.get("timezone")
+        )
+
     def base_params(self, context: Context | None) -> dict[str, t.Any]:
         params = super().base_params(context)
-        params["filter[]"] = list(self.config.get("filters", []))
-        if self.config.get("start_date"):
-            params["startDate"] = self.config["start_date"]
-        if self.config.get("end_date"):
-            params["endDate"] = self.config["end_date"]
+        params.update(self.local_days.params())
         if self.config.get("exclude_pii_data"):
             params["excludePiiData"] = 1
         return params
+
+    def row_filter(self) -> t.Callable[[Row], bool] | None:
+        return self.local_days.keeps("triggerDatetime")
 
 
 class TriggerStream(RowIdStream):

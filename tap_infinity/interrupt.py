@@ -1,0 +1,52 @@
+"""Stopping on SIGTERM or SIGINT after the last whole message, never in the middle of one.
+
+The SDK's handler exits at once wherever the signal lands (with code 0), so the exit-time flush
+could write half a RECORD line and a target would fail on it. Here a signal only takes effect
+where nothing is being written: at once if the tap is waiting on the network or for a retry,
+else as soon as it next would wait. The tap then writes a STATE covering exactly what it
+emitted and exits with 128 + the signal's number (143, 130).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import typing as t
+
+
+class Interrupted(BaseException):
+    """A stop asked for by a signal. A BaseException, so that no `except Exception` swallows it."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"stopped by {signal.Signals(signum).name}")
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum
+
+
+#: The signal received, once one is.
+requested: int | None = None
+_waiting = 0
+
+
+def request_stop(signum: int) -> None:
+    """The signal handler's part: remember the signal, and stop now if the tap is waiting."""
+    global requested
+    requested = signum
+    if _waiting:
+        raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def waiting() -> t.Iterator[None]:
+    """A stretch where the tap waits (network, retry sleeps) and may be stopped at once."""
+    global _waiting
+    if requested is not None:
+        raise Interrupted(requested)
+    _waiting += 1
+    try:
+        yield
+    finally:
+        _waiting -= 1
