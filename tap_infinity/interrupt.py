@@ -26,6 +26,7 @@ class Interrupted(BaseException):
         return 128 + self.signum
 
 
+_STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 #: The signal received, once one is.
 requested: int | None = None
 _waiting = 0
@@ -37,6 +38,17 @@ def request_stop(signum: int) -> None:
     requested = signum
     if _waiting:
         raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def held() -> t.Iterator[None]:
+    """Signals wait until the block ends: a write to a pipe that a signal interrupts can lose
+    bytes (seen here: half a RECORD line, then a later one), so output is written whole."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @contextlib.contextmanager

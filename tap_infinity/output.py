@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from singer_sdk.contrib.msgspec import MsgSpecWriter, encoder
 from singer_sdk.singerlib import Message, RecordMessage
 
+from tap_infinity import interrupt
+
 FLUSH_BYTES = 1 << 18
 
 
@@ -56,8 +58,9 @@ class BufferedMsgSpecWriter(MsgSpecWriter):
             self.flush()
 
     def flush(self) -> None:
-        sys.stdout.buffer.write(self._pending)
-        sys.stdout.flush()
+        with interrupt.held():
+            sys.stdout.buffer.write(self._pending)
+            sys.stdout.flush()
         self._pending.clear()
 
 

@@ -231,7 +231,7 @@ def setting_errors(config: t.Mapping[str, t.Any]) -> list[str]:
                 dates[key] = datetime.date.fromisoformat(str(config[key]))
             except ValueError:
                 errors.append(f"Setting {key}: {config[key]!r} is not a date (YYYY-MM-DD)")
-    if len(dates) == 2 and dates["start_date"] > dates["end_date"]:
+    if {"start_date", "end_date"} <= set(dates) and dates["start_date"] > dates["end_date"]:
         errors.append("Setting end_date: it is before start_date")
     for key in ("timezone", "chronicall_timezone"):
         zone = config.get(key)

@@ -1,0 +1,117 @@
+"""SIGTERM and SIGINT: the tap stops after its last whole message, with a STATE covering exactly
+what it emitted, and exits 143 or 130; a resumed sync then loses nothing and repeats nothing."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator import Emulator
+from tests.conftest import tap_config
+from tests.tap_runner import TAP, SyncResult, discover, parse_messages, run_tap, select, write_json
+
+
+def start(config: dict[str, Any], catalog: dict[str, Any], directory: Path) -> subprocess.Popen[str]:
+    """The tap, its stdout a pipe read by the test, its log a file (a log pipe left unread fills)."""
+    args = [
+        *TAP,
+        "--config",
+        str(write_json(directory, "config.json", config)),
+        "--catalog",
+        str(write_json(directory, "catalog.json", catalog)),
+    ]
+    with (directory / "tap.log").open("w") as log:
+        return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, text=True)
+
+
+def interrupt_after(proc: subprocess.Popen[str], records: int, signum: int) -> tuple[list[str], str]:
+    """Read until `records` RECORD lines have arrived, signal, then read to the end."""
+    assert proc.stdout is not None
+    lines, seen = [], 0
+    for line in proc.stdout:
+        lines.append(line)
+        seen += line.startswith('{"type":"RECORD"')
+        if seen == records:
+            proc.send_signal(signum)
+            break
+    lines += proc.stdout.readlines()
+    proc.wait(timeout=60)
+    return lines, (Path(proc.args[4]).parent / "tap.log").read_text()
+
+
+@pytest.mark.parametrize(
+    ("signum", "seed", "maps"),
+    [
+        (signal.SIGTERM, 1, False),
+        (signal.SIGINT, 2, False),
+        (signal.SIGTERM, 3, True),
+        (signal.SIGINT, 4, True),
+    ],
+)
+def test_a_signal_at_any_point_loses_nothing_and_repeats_nothing(
+    fresh_emulator: Emulator, tmp_path: Path, signum: int, seed: int, maps: bool
+) -> None:
+    emu = fresh_emulator
+    config = tap_config(emu, page_size=150)
+    if maps:  # the SDK's own record loop
+        config["stream_maps"] = {"triggers_all": {"channel": "ch"}}
+    catalog = select(discover(tap_config(emu)), ["triggers_all"])
+    everything = {igrp: [int(r["rowId"]) for r in emu.triggers(igrp)] for igrp in emu.installations}
+    total = sum(map(len, everything.values()))
+    at = random.Random(seed).randint(1, total - 1)
+
+    lines, stderr = interrupt_after(start(config, catalog, tmp_path), at, signum)
+    stopped = SyncResult(0, "".join(lines), stderr)
+    parse_messages(stopped.stdout, stopped)  # every line is whole JSON, or this raises
+    assert json.loads(lines[-1])["type"] == "STATE"
+    assert "stopping after the last whole record" in stderr
+    assert "Traceback" not in stderr
+
+    resumed = run_tap(config, catalog, stopped.final_state)
+    for igrp, row_ids in everything.items():
+        before, after = stopped.row_ids("triggers_all", igrp), resumed.row_ids("triggers_all", igrp)
+        assert before + after == row_ids, f"igrp {igrp}: lost or repeated rows"
+
+
+def test_the_exit_code_says_which_signal(fresh_emulator: Emulator, tmp_path: Path) -> None:
+    catalog = select(discover(tap_config(fresh_emulator)), ["triggers_all"])
+    for signum, code in ((signal.SIGTERM, 143), (signal.SIGINT, 130)):
+        proc = start(tap_config(fresh_emulator, page_size=100), catalog, tmp_path)
+        interrupt_after(proc, 50, signum)
+        assert proc.returncode == code
+
+
+def test_a_signal_while_waiting_on_the_api_stops_at_once(fresh_emulator: Emulator, tmp_path: Path) -> None:
+    emu = fresh_emulator
+    catalog = select(discover(tap_config(emu)), ["triggers_all"])
+    emu.set_faults(rate=0, slow_seconds=30)
+    emu.fail_next("slow", count=5, path_contains="/igrps/202/")  # igrp 101 reads, then 202 hangs
+    first = [int(r["rowId"]) for r in emu.triggers(101)]
+    proc = start(tap_config(emu, request_timeout=60), catalog, tmp_path)
+    lines, seen = [], 0
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line)
+        seen += line.startswith('{"type":"RECORD"')
+        if seen == len(first):
+            break
+    time.sleep(1)  # now waiting for igrp 202's first page
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    lines += proc.stdout.readlines()
+    proc.wait(timeout=20)
+    assert time.monotonic() - started < 5
+    assert proc.returncode == 143
+    state = json.loads(lines[-1])["value"]
+    bookmarks = {
+        p["context"]["igrp"]: p.get("replication_key_value")
+        for p in state["bookmarks"]["triggers_all"]["partitions"]
+    }
+    assert bookmarks[101] == first[-1] and bookmarks.get(202) is None
