@@ -102,6 +102,9 @@ def chron_config(emu: Emulator, **overrides: Any) -> dict[str, Any]:
             {"key": GROUP_SUMMARY_KEY, "name": "groups"},
         ],
         chronicall_timezone=TZ,
+        # Windows final the moment they end, so these tests know the bookmark whatever the time
+        # of day; test_a_window_is_read_again_until_it_has_settled covers chronicall_settle.
+        chronicall_settle="PT0S",
     )
     config.update(overrides)
     return config
@@ -440,3 +443,76 @@ def test_bad_chronicall_settings_fail_before_any_request(
         assert message in result.stderr
         assert API_KEY not in result.stdout + result.stderr
     assert chron.chronicall is not None and not chron.chronicall.request_log
+
+
+def floor_hour(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+@pytest.mark.parametrize("settle", ["PT2H", "PT0S"])
+def test_a_window_is_read_again_until_it_has_settled(
+    chron: Emulator, clock: Clock, catalog: dict[str, Any], settle: str
+) -> None:
+    """A call still going on when its window ends is reported once it has ended. With the
+    default settle time the window is read again until then and the call is counted; with
+    windows final the moment they end it is lost for good."""
+    assert chron.chronicall is not None
+    end = floor_hour(datetime.now(timezone.utc))  # the last hour that has ended
+    window = (end - timedelta(hours=1), end)
+    chron.chronicall.add_call("Agent1(200)", end - timedelta(minutes=5), talking_ms=20 * 60_000)
+    config = chron_config(
+        chron,
+        chronicall_timezone="UTC",
+        chronicall_start_date=window[0].date().isoformat(),
+        chronicall_window="PT1H",
+        chronicall_settle=settle,
+        chronicall_reports=[{"key": AGENT_TALKING_SUMMARY_KEY, "name": "agents"}],
+    )
+    clock.now = end + timedelta(minutes=1)  # the call goes on until end + 15 minutes
+    first = sync(config, catalog)
+    first_asked = requested(chron)
+    chron.chronicall.request_log.clear()
+    clock.now = end + timedelta(minutes=20)
+    second = sync(config, catalog, state=first.final_state)
+    second_asked = requested(chron)
+
+    def agent1_calls(result: SyncResult, asked_for: list[tuple[str, str, str]]) -> int | None:
+        """Agent1's calls in the window, as that sync read them (None: it did not ask for it)."""
+        if (AGENT_TALKING_SUMMARY_KEY, *asked(*window)) not in asked_for:
+            return None
+        rows = [r for r in result.records[STREAM] if r["timeframe_start"] == window[0].isoformat()]
+        return sum(r["values"]["total_calls"] for r in rows if r["values"]["agent"] == "Agent1(200)")
+
+    truth = expected_window(chron, AGENT_TALKING_SUMMARY_KEY, *window)
+    counted = next(row["total_calls"] for row in truth["rows"] if row["agent"] == "Agent1(200)")
+    assert counted >= 1
+    assert agent1_calls(first, first_asked) == counted - 1  # the call had not ended yet
+    if settle == "PT2H":
+        assert agent1_calls(second, second_asked) == counted  # read again, now with the call
+        assert bookmarks(first.final_state)[AGENT_TALKING_SUMMARY_KEY] is None  # nothing settled yet
+    else:
+        assert agent1_calls(second, second_asked) is None  # never read again: the call is never counted
+        assert bookmarks(first.final_state)[AGENT_TALKING_SUMMARY_KEY] == end.isoformat()
+
+
+def test_a_report_can_have_its_own_window(chron: Emulator, catalog: dict[str, Any]) -> None:
+    """Calendar months for one report, days for the other; months stay on local midnights."""
+    config = chron_config(
+        chron,
+        chronicall_start_date="2026-01-01",
+        end_date="2026-03-31",
+        chronicall_reports=[
+            {"key": AGENT_TALKING_SUMMARY_KEY, "name": "agents", "window": "P1M"},
+            {"key": GROUP_SUMMARY_KEY, "name": "groups"},
+        ],
+    )
+    result = sync(config, catalog)
+    monthly = [(start, end) for key, start, end in requested(chron) if key == AGENT_TALKING_SUMMARY_KEY]
+    assert monthly == [
+        ("2026-01-01T00:00:00.000-06:00", "2026-01-31T23:59:59.999-06:00"),
+        ("2026-02-01T00:00:00.000-06:00", "2026-02-28T23:59:59.999-06:00"),
+        ("2026-03-01T00:00:00.000-06:00", "2026-03-31T23:59:59.999-05:00"),
+    ]
+    assert len([key for key, _, _ in requested(chron) if key == GROUP_SUMMARY_KEY]) == 31 + 28 + 31
+    months = [(local_midnight(date(2026, m, 1)), local_midnight(date(2026, m + 1, 1))) for m in (1, 2, 3)]
+    assert assert_windows_match(result, chron, AGENT_TALKING_SUMMARY_KEY, "agents", months) > 0
