@@ -198,7 +198,7 @@ def stream_filter_errors(config: t.Mapping[str, t.Any]) -> list[str]:
             field = str(value).split("-", 1)[0]
             if field not in fields[stream]:
                 errors.append(
-                    f"Setting stream_filters.{stream}: {value!r}: the stream has no field {field!r}"
+                    f"Setting stream_filters.{stream}: {value!r}: {stream} has no field {field!r}"
                 )
     return errors
 

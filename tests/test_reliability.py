@@ -298,3 +298,52 @@ def test_spaced_json_reads_like_compact_json(fresh_emulator: Emulator) -> None:
     assert emitted[5]["visitorFirstDatetime"] is None and emitted[5]["pageTitle"] == rows[5]["pageTitle"]
     assert (emitted[1500]["pageTitle"], emitted[1500]["visitorFirstDatetime"]) == (None, None)
     assert emitted[1000]["triggerDatetime"].startswith(rows[1000]["triggerDatetime"][:10])
+
+
+def test_an_unknown_igrp_is_skipped_naming_the_setting(emulator: Emulator) -> None:
+    result = run_tap(tap_config(emulator, igrps=[101, 999]), triggers_catalog(emulator), check=False)
+    assert result.returncode == 1
+    assert (
+        "triggers_all (igrp 999): HTTP 404 from /reports/v2/igrps/999/triggers/all: no such installation for "
+        "this user; check the igrps setting" in result.stderr
+    )
+    assert len(result.records["triggers_all"]) == len(emulator.triggers(101))
+    assert (
+        "Skipped 1 refused partitions (see above): triggers_all (igrp 999)" in result.stderr.splitlines()[-1]
+    )
+
+
+@pytest.mark.parametrize(
+    ("state", "message"),
+    [
+        ('{"bookmarks": {"triggers_all": ', "The state file is not JSON ("),
+        ('{"bookmarks": [1, 2]}', "State: bookmarks is a list, not an object of streams; fix or remove it"),
+        ('{"bookmarks": {"calls": [1]}}', "State: bookmarks.calls is a list, not an object"),
+        (
+            '{"bookmarks": {"calls": {"partitions": [{"igrp": 101}]}}}',
+            "State: bookmarks.calls.partitions is not a list of objects with a context",
+        ),
+    ],
+)
+def test_a_bad_state_file_gets_one_line(emulator: Emulator, tmp_path: Any, state: str, message: str) -> None:
+    path = tmp_path / "state.json"
+    path.write_text(state)
+    result = run_tap(
+        tap_config(emulator), triggers_catalog(emulator), check=False, extra_args=["--state", str(path)]
+    )
+    assert result.returncode == 1
+    assert message in result.stderr.splitlines()[-1]
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_streams_and_properties_in_the_catalog_are_named(emulator: Emulator) -> None:
+    catalog = triggers_catalog(emulator)
+    entry = json.loads(json.dumps(catalog["streams"][0]))
+    entry["tap_stream_id"] = entry["stream"] = "triggers_everything"
+    catalog["streams"].append(entry)
+    calls = next(e for e in catalog["streams"] if e["tap_stream_id"] == "triggers_all")
+    calls["schema"]["properties"]["fooBar"] = {"type": ["string", "null"]}
+    result = run_tap(tap_config(emulator, igrps=[202]), catalog)
+    assert "Catalog: 'triggers_everything' is not a stream of this tap; ignored" in result.stderr
+    assert "Catalog: triggers_all has no properties fooBar; ignored" in result.stderr
+    assert len(result.records["triggers_all"]) == len(emulator.triggers(202))

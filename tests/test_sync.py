@@ -329,3 +329,61 @@ def test_batch_messages_hold_every_row(emulator: Emulator, tmp_path: Path) -> No
     assert manifests
     assert [r["rowId"] for r in rows] == [int(r["rowId"]) for r in expected]
     assert [r["txv"] for r in rows] == [r["txv"] or None for r in expected]  # money: the exact text
+
+
+def test_filters_go_only_where_the_route_has_the_field(emulator: Emulator, all_streams_catalog: Any) -> None:
+    """prod's `outcomeType-ne-value-V` once stopped the run on itemised_calls (no such field, HTTP
+    400): now each route gets the filters it can take, with one line for each it cannot."""
+    config = tap_config(
+        emulator,
+        igrps=[101],
+        filters=["outcomeType-ne-value-V"],
+        stream_filters={"numbers": ["usageType-eq-value-fixed"], "calls": ["ch-eq-value-3"]},
+    )
+    catalog = select(discover(config), ["triggers_all", "calls", "itemised_calls", "numbers"])
+    emulator.clear_request_log()
+    result = run_tap(config, catalog)
+    sent = {}
+    for request in emulator.request_log:
+        stream = request.path.rsplit("/", 1)[-1]
+        sent.setdefault(stream, request.query.get("filter[]", []))
+    assert sent["all"][1:] == ["outcomeType-ne-value-V"]
+    assert sent["calls"][1:] == ["outcomeType-ne-value-V", "ch-eq-value-3"]
+    assert sent["itemisedCalls"][1:] == []
+    assert sent["numbers"] == ["usageType-eq-value-fixed"]
+    skipped = [line for line in result.stderr.splitlines() if "not sent" in line]
+    assert len(skipped) == 1
+    assert (
+        "itemised_calls: filter 'outcomeType-ne-value-V' not sent: this route returns no 'outcomeType'"
+        in (skipped[0])
+    )
+    assert result.row_ids("calls") == [
+        int(r["rowId"])
+        for r in truth(emulator, "calls", 101, **{"filter[]": ["outcomeType-ne-value-V", "ch-eq-value-3"]})
+    ]
+    fixed = emulator.rows("/config/v2/igrps/101/dgrps/all/numbers", {"filter[]": "usageType-eq-value-fixed"})
+    assert {r["phoneNumber"] for r in result.records["numbers"]} == {r["phoneNumber"] for r in fixed}
+    assert len(result.records["itemised_calls"]) == len(truth(emulator, "itemised_calls", 101))
+
+
+@pytest.mark.parametrize(
+    ("stream_filters", "message"),
+    [
+        ({"callz": ["ch-eq-value-3"]}, "Setting stream_filters: 'callz' is not an Infinity stream"),
+        (
+            {"numbers": ["outcomeType-ne-value-V"]},
+            "'outcomeType-ne-value-V': numbers has no field 'outcomeType'",
+        ),
+        ({"calls": ["c_gua_cid-eq-value-1"]}, "the API cannot filter by custom fields"),
+        ({"calls": ["ch=3"]}, "Setting stream_filters.calls: 'ch=3' is not of the form"),
+    ],
+)
+def test_bad_stream_filters_fail_before_any_request(
+    emulator: Emulator, stream_filters: dict[str, Any], message: str
+) -> None:
+    emulator.clear_request_log()
+    result = run_tap(
+        tap_config(emulator, stream_filters=stream_filters), check=False, extra_args=["--discover"]
+    )
+    assert result.returncode != 0 and message in result.stderr
+    assert not emulator.request_log
