@@ -9,8 +9,8 @@ import pytest
 from emulator import Emulator
 from emulator.chronicall import AGENT_TALKING_SUMMARY_KEY
 from tests.conftest import PASSWORD, USERNAME, tap_config
+from tests.helpers import assert_same_value
 from tests.tap_runner import SyncResult, discover, run_tap, select
-from tests.test_sync import assert_same_value
 
 TABLES = {
     "dgrps": ("/config/v2/igrps/{igrp}/dgrps", ["igrp", "dgrp"]),

@@ -13,8 +13,8 @@ import pytest
 
 from emulator import Emulator
 from tests.conftest import PASSWORD, USERNAME, tap_config
+from tests.helpers import assert_stream_matches
 from tests.tap_runner import discover, run_tap, select
-from tests.test_sync import assert_stream_matches
 
 
 def triggers_catalog(emu: Emulator, *streams: str) -> dict[str, Any]:
