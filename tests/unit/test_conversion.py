@@ -181,5 +181,5 @@ def test_utc_datetimes(value: str, instant: str | None) -> None:
     "value", ["2023-02-29 00:00:00", "2024-01-01 24:00:00", "2024-01-01 10:60:00", "2024-1-1"]
 )
 def test_utc_datetimes_refuse_what_is_not_a_datetime(value: str) -> None:
-    with pytest.raises(ValueError, match="."):
+    with pytest.raises(ValueError):
         UtcDatetimes()(value)

@@ -94,7 +94,7 @@ def test_durations(text: str, seconds: int) -> None:
 
 @pytest.mark.parametrize("text", ["1D", "P", "2024-01-01", None, 7, "PT0S"])
 def test_durations_refused(text: Any) -> None:
-    with pytest.raises(ValueError, match="."):
+    with pytest.raises(ValueError):
         parse_duration(text, allow_zero=False)
 
 
