@@ -71,7 +71,7 @@ PRINTED_REQUESTS = [
         200,
     ),
     (
-        "/config/v2/igrps/XXX/dgrps?format=csv&display[]=dgrpName&display[] =autoDiscoveryNumber&display[]=dgrp",  # noqa: E501
+        "/config/v2/igrps/XXX/dgrps?format=csv&display[]=dgrpName&display[] =autoDiscoveryNumber&display[]=dgrp",
         200,
     ),
     (
