@@ -197,9 +197,7 @@ def stream_filter_errors(config: t.Mapping[str, t.Any]) -> list[str]:
         for value in values if isinstance(values, list) else []:
             field = str(value).split("-", 1)[0]
             if field not in fields[stream]:
-                errors.append(
-                    f"Setting stream_filters.{stream}: {value!r}: {stream} has no field {field!r}"
-                )
+                errors.append(f"Setting stream_filters.{stream}: {value!r}: {stream} has no field {field!r}")
     return errors
 
 
