@@ -157,6 +157,28 @@ class HttpStream(RESTStream[t.Any]):
             )
         raise FatalAPIError(f"HTTP {status} from {source}: {message}")
 
+    def wait_after_broken_body(
+        self, exc: BaseException, failures: int, received: int, where: str, paging: Paging
+    ) -> None:
+        """Before the rest of a page is asked for again: give up after max_retries, else wait."""
+        if failures > self.retry_policy.max_retries:
+            raise FatalAPIError(
+                f"{where}: gave up after {failures} broken responses at cursor {paging.cursor}: "
+                f"{describe(exc)}"
+            ) from None
+        wait = self.retry_policy.wait(failures - 1, exc)
+        self.logger.warning(
+            "%s: response broke off after %d rows (%s); re-requesting the rest of the page after cursor %s "
+            "in %.2fs",
+            where,
+            received,
+            describe(exc),
+            paging.cursor,
+            wait,
+        )
+        with interrupt.waiting():
+            time.sleep(wait)
+
     def backoff_wait_generator(self) -> t.Generator[float, t.Any, None]:  # type: ignore[override]
         """Retry-After aware waits; backoff sends each failure's exception in."""
         exception = yield  # type: ignore[misc]
@@ -349,31 +371,15 @@ class InfinityStream(DirectWriteMixin, HttpStream):
                         try:
                             record = convert(line)
                         except (msgspec.DecodeError, ConversionError) as exc:
-                            raise self.line_error(exc, line, context, paging) from None
+                            raise line_error(exc, line, self.where(context), paging) from None
                         advance(record)  # checks the record before it goes out
                         received += 1
                         if keep is None or keep(record):
                             yield record
                 except BODY_ERRORS as exc:
                     body_failures += 1
-                    if body_failures > self.retry_policy.max_retries:
-                        raise FatalAPIError(
-                            f"{self.where(context)}: gave up after {body_failures} broken responses "
-                            f"at cursor {paging.cursor}: {describe(exc)}"
-                        ) from None
-                    wait = self.retry_policy.wait(body_failures - 1, exc)
-                    self.logger.warning(
-                        "%s: response broke off after %d rows (%s); re-requesting the rest of the "
-                        "page after cursor %s in %.2fs",
-                        self.where(context),
-                        received,
-                        describe(exc),
-                        paging.cursor,
-                        wait,
-                    )
+                    self.wait_after_broken_body(exc, body_failures, received, self.where(context), paging)
                     remaining -= received
-                    with interrupt.waiting():
-                        time.sleep(wait)
                     continue
                 finally:
                     response.close()
@@ -382,15 +388,12 @@ class InfinityStream(DirectWriteMixin, HttpStream):
                     return
                 remaining = self.page_size
 
-    def line_error(
-        self, exc: Exception, line: bytes, context: Context | None, paging: Paging
-    ) -> TruncatedPage | FatalAPIError:
-        """A line that does not decode: the end of a cut-off body (retried), else a fatal error
-        naming the stream, partition, the cursor before the line and the line's start."""
-        if isinstance(exc, msgspec.DecodeError) and isinstance(line, UnterminatedLine):
-            return TruncatedPage(f"body ended mid-line after {len(line)} bytes")
-        problem = str(exc) if isinstance(exc, ConversionError) else "is not JSON"
-        start = line[:80].decode("utf-8", "replace")
-        return FatalAPIError(
-            f"{self.where(context)}: the line after cursor {paging.cursor} {problem}; it starts {start!r}"
-        )
+
+def line_error(exc: Exception, line: bytes, where: str, paging: Paging) -> TruncatedPage | FatalAPIError:
+    """A line that does not decode: the end of a cut-off body (retried), else a fatal error
+    naming the stream, partition, the cursor before the line and the line's start."""
+    if isinstance(exc, msgspec.DecodeError) and isinstance(line, UnterminatedLine):
+        return TruncatedPage(f"body ended mid-line after {len(line)} bytes")
+    problem = str(exc) if isinstance(exc, ConversionError) else "is not JSON"
+    start = line[:80].decode("utf-8", "replace")
+    return FatalAPIError(f"{where}: the line after cursor {paging.cursor} {problem}; it starts {start!r}")
