@@ -44,6 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fault-rate", type=float, default=0.0)
     parser.add_argument("--fault-kinds", default=",".join(RANDOM_KINDS))
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.add_argument(
+        "--escaped-notes", action="store_true", help="serve every notes value escaped (not as doc 002 does)"
+    )
+    parser.add_argument(
+        "--documented", action="store_true", help="add igrps 1 and 2: the documents' examples"
+    )
     args = parser.parse_args(argv)
 
     emu = Emulator(
@@ -55,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         max_limit=args.max_limit,
         chronicall_api_key=args.chronicall_key,
         verbose=args.verbose,
+        documented=args.documented,
+        documented_notes=not args.escaped_notes,
     )
     if args.fault_rate:
         emu.set_faults(rate=args.fault_rate, kinds=tuple(k for k in args.fault_kinds.split(",") if k))

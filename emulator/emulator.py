@@ -42,6 +42,7 @@ class Emulator:
         verbose: bool = False,
         limit_only_tables: Iterable[str] = (),
         documented: bool = False,
+        documented_notes: bool = True,
     ) -> None:
         self.username, self.password, self.verbose = username, password, verbose
         started = time.perf_counter()
@@ -52,7 +53,7 @@ class Emulator:
             inst = build_installation(int(igrp), seed)
             self.installations[inst.igrp] = inst
             self.generators[inst.igrp] = TriggerGenerator(inst, seed, count)
-            self.stores[inst.igrp] = TriggerStore()
+            self.stores[inst.igrp] = TriggerStore(documented_notes)
             self.stores[inst.igrp].add(self.generators[inst.igrp].generate(count))
         if documented:  # igrps 1 and 2: the documents' own examples (emulator/documented.py)
             installations, triggers = documented_installations()

@@ -30,7 +30,9 @@ class Snapshot:
 
 
 class TriggerStore:
-    def __init__(self) -> None:
+    def __init__(self, documented_notes: bool = True) -> None:
+        #: Whether half the notes are served as doc 002 writes them (unescaped).
+        self.documented_notes = documented_notes
         self._lock = threading.Lock()
         self.row_ids: list[int] = []
         self.epochs = array("q")
@@ -59,7 +61,12 @@ class TriggerStore:
             itemised = dumps_line(t.itemised) if t.itemised is not None else None
             line = dumps_line(t.row)
             served = t.served
-            if served is None and t.row.get("notes") and int(t.row["rowId"]) % 2 == 0:
+            if (
+                served is None
+                and self.documented_notes
+                and t.row.get("notes")
+                and int(t.row["rowId"]) % 2 == 0
+            ):
                 served = unescape_notes(line, t.row["notes"])  # half the notes, as doc 002 shows them
             prepared.append(
                 (int(t.row["rowId"]), t.epoch, int(t.row["orgId"] or 0), flags, line, itemised, served, t)

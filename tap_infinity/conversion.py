@@ -14,7 +14,7 @@ import re
 import sys
 import typing as t
 from collections import Counter
-from datetime import date
+from datetime import date, datetime, time, timezone
 
 import msgspec
 import orjson
@@ -45,40 +45,24 @@ class ConversionError(ValueError):
         self.field = field
 
 
-class UtcDatetimes:
-    """Renders the API's 'YYYY-MM-DD HH:MM:SS' (asked for with tz=UTC) as an ISO-8601 UTC instant.
+def api_instant(text: str) -> datetime | None:
+    """A datetime the API wrote, asked for with tz=UTC, as a UTC instant; None for Infinity's zero
+    date. The support article's 'YYYY-MM-DD:HH:MM:SS' is read too, a bare date is its midnight,
+    and a value with an offset keeps its instant. ValueError for anything else.
 
-    Each distinct date and hour is checked once and cached, so a sync validates datetimes at
-    the cost of a dict lookup. The support article's 'YYYY-MM-DD:HH:MM:SS' is read too, a bare
-    date is its midnight, and Infinity's zero date is null.
+    (The fast path leaves this to msgspec, which parses and validates the usual form in C.)
     """
-
-    def __init__(self) -> None:
-        self._hours: dict[str, bool] = {}
-
-    def __call__(self, value: str) -> str | None:
-        """The instant, None for the zero date; ValueError for anything else."""
-        if len(value) == 19 and value[13] == ":" and value[16] == ":" and value[10] in " T:":
-            valid = self._hours.get(value[:13])
-            if valid is None:
-                valid = self._hours[value[:13]] = _valid_hour(value[:13])
-            minute, second = value[14:16], value[17:19]
-            if valid and minute.isdigit() and second.isdigit() and minute < "60" and second < "60":
-                return None if value.startswith(_ZERO_DATE) else f"{value[:10]}T{value[11:]}+00:00"
-        elif len(value) == 10 and (value == _ZERO_DATE or _valid_hour(f"{value} 00")):
-            return None if value == _ZERO_DATE else f"{value}T00:00:00+00:00"
-        raise ValueError(value)
-
-
-def _valid_hour(hour: str) -> bool:
-    """Whether 'YYYY-MM-DD HH' is a real date and hour (or the zero date)."""
-    if hour.startswith(_ZERO_DATE):
-        return hour[11:] == "00"
-    try:
-        date.fromisoformat(hour[:10])
-    except ValueError:
-        return False
-    return hour[11:].isdigit() and hour[11:] < "24"
+    if text.startswith(_ZERO_DATE):
+        if text in (_ZERO_DATE, f"{_ZERO_DATE} 00:00:00", f"{_ZERO_DATE}:00:00:00"):
+            return None
+        raise ValueError(text)
+    if len(text) == 19 and text[10] in " T:":
+        moment = datetime.fromisoformat(f"{text[:10]}T{text[11:]}")
+    elif len(text) == 10:
+        moment = datetime.combine(date.fromisoformat(text), time())
+    else:
+        moment = datetime.fromisoformat(text)
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
 
 
 def _integer(value: str) -> int:
@@ -109,7 +93,7 @@ _PYTHON_TYPES: dict[str, t.Any] = {
     NUMBER: t.Annotated[float, _FINITE] | None,
     DECIMAL: t.Annotated[str, msgspec.Meta(pattern=_DECIMAL)] | None,
     STRING: str | None,
-    DATETIME: str | None,  # rendered as an instant after decoding
+    DATETIME: datetime | None,  # naive from the API (UTC), made aware after decoding
 }
 _SLOW_PARSERS: dict[str, t.Callable[[str], t.Any]] = {INTEGER: _integer, NUMBER: _number, DECIMAL: _decimal}
 
@@ -161,7 +145,6 @@ class RecordConverter:
         )
         self._decoder: msgspec.json.Decoder[t.Any] = msgspec.json.Decoder(self._type, strict=False)
         self._datetime_fields = [name for name, kind in self._kinds.items() if kind == DATETIME]
-        self._render_datetime = UtcDatetimes()
         self._as_structs = as_structs
         self._spaced = False
         #: Lines repaired, by the field whose embedded JSON was not escaped.
@@ -205,17 +188,8 @@ class RecordConverter:
             record = self._repaired(line, error)
         for name in self._datetime_fields:
             value = getattr(record, name)
-            if value:
-                try:
-                    setattr(record, name, self._render_datetime(value))
-                except ValueError:
-                    setattr(record, name, None)
-                    kept = self._misfit(name, value, DATETIME)
-                    if self._keeps_unparsed:
-                        held = getattr(record, UNPARSED)
-                        setattr(record, UNPARSED, {**(held or {}), name: kept})
-            elif value is not None:  # a spaced "" the compact pass left
-                setattr(record, name, None)
+            if value is not None and value.tzinfo is None:  # the API's UTC, said
+                setattr(record, name, value.replace(tzinfo=timezone.utc))
         if self._as_structs:
             return record
         row = msgspec.structs.asdict(record)
@@ -268,7 +242,13 @@ class RecordConverter:
             elif isinstance(value, str) and value.isspace():
                 record[name] = None  # a blank value is as empty as ""
             elif kind == DATETIME:
-                record[name] = value if isinstance(value, str) else orjson.dumps(value).decode()
+                try:
+                    if not isinstance(value, str):
+                        raise ValueError(value)
+                    record[name] = api_instant(value)
+                except ValueError:
+                    record[name] = None
+                    kept[name] = self._misfit(name, value, kind)
             else:
                 try:
                     record[name] = _SLOW_PARSERS[kind](value if isinstance(value, str) else str(value))

@@ -178,8 +178,8 @@ def test_the_tap_reads_the_documented_triggers_whole(documented: Emulator) -> No
     assert first["notes"] == second["notes"] == DOC_002_NOTES
     assert json.loads(first["notes"])[1] == {"note": "Test Note 2", "createDatetime": "2023-01-02 10:30:00"}
     assert (first["leadScore"], second["leadScore"]) == (100, 300)
-    assert first["triggerDatetime"] == "2018-01-16T13:20:11+00:00"
-    assert first["visitorFirstDatetime"] == "2018-01-16T13:20:11+00:00"
+    assert first["triggerDatetime"] == "2018-01-16T13:20:11Z"
+    assert first["visitorFirstDatetime"] == "2018-01-16T13:20:11Z"
     assert (first["pageTitle"], first["landingPageId"], first["conversionPageId"]) == (
         "TTS number allocation test site UK's",
         0,
@@ -196,12 +196,12 @@ def test_the_tap_reads_the_documented_triggers_whole(documented: Emulator) -> No
     assert all("_sdc_unparsed" not in r for r in triggers.values())
     itemised = {r["rowId"]: r for r in result.records["itemised_calls"]}
     assert itemised[4]["callCharge"] == "0.020000" and itemised[7]["perMinuteCharge"] == "0.000000"
-    assert itemised[7]["triggerDatetime"] == "2018-01-26T12:07:55+00:00"
+    assert itemised[7]["triggerDatetime"] == "2018-01-26T12:07:55Z"
     organisations = [(r["orgId"], r["orgTitle"], r["orgCreated"]) for r in result.records["organisations"]]
     assert organisations == [
-        (101, "Organisation One", "2012-02-29T15:20:13+00:00"),
-        (102, "Organisation Two", "2012-02-29T15:20:13+00:00"),
-        (103, "Organisation Three", "2012-02-29T15:20:13+00:00"),
+        (101, "Organisation One", "2012-02-29T15:20:13Z"),
+        (102, "Organisation Two", "2012-02-29T15:20:13Z"),
+        (103, "Organisation Three", "2012-02-29T15:20:13Z"),
     ]
     assert "triggers_all: repaired 2 lines whose embedded JSON was not escaped (notes: 2)" in result.stderr
 
