@@ -27,6 +27,8 @@ Record = dict[str, t.Any]
 _COMPACT_NULL = b'":null'.join
 _SPACED_NULL = b'": null'.join
 _ZERO_DATE = "0000-00-00"
+#: Marks an hour not looked at yet (None is cached: not a plain date and hour).
+_UNSEEN: t.Any = object()
 _ERROR_AT = re.compile(r"\(byte (\d+)\)")
 #: Lines with more embedded values than this are not repaired.
 _MOST_REPAIRS = 8
@@ -43,6 +45,47 @@ class ConversionError(ValueError):
     def __init__(self, field: str, value: object, kind: str) -> None:
         super().__init__(f"field {field!r} has {str(value)[:40]!r}, which is not a valid {kind}")
         self.field = field
+
+
+class InstantText:
+    """The API's 'YYYY-MM-DD HH:MM:SS' (asked for in UTC) as 'YYYY-MM-DDTHH:MM:SSZ'.
+
+    The date and hour of each distinct hour are checked once and cached, minutes and seconds on
+    every value: cheaper than letting msgspec parse datetimes, since making those UTC-aware
+    (`datetime.replace`) cost more per value than all of this. Anything else goes through
+    `api_instant` (the zero date, bare dates, offsets), and fails there if it is no datetime.
+    """
+
+    def __init__(self) -> None:
+        self._hours: dict[str, str | None] = {}
+
+    def __call__(self, text: str) -> str | None:
+        hour = self._hours.get(text[:13], _UNSEEN)
+        if hour is _UNSEEN:
+            hour = self._hours[text[:13]] = _hour_prefix(text[:13])
+        rest = text[13:]  # ':MM:SS'
+        minutes, seconds = rest[1:3], rest[4:]
+        if (
+            hour
+            and len(rest) == 6
+            and rest[0] == rest[3] == ":"
+            and minutes < "60" > seconds
+            and (minutes + seconds).isdigit()
+        ):
+            return f"{hour}{rest}Z"
+        moment = api_instant(text)
+        return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _hour_prefix(hour: str) -> str | None:
+    """'YYYY-MM-DDTHH' for a real 'YYYY-MM-DD HH' (or ':' between them, doc 000), else None."""
+    if len(hour) != 13 or hour[10] not in " T:" or hour.startswith(_ZERO_DATE):
+        return None
+    try:
+        date.fromisoformat(hour[:10])
+    except ValueError:
+        return None
+    return f"{hour[:10]}T{hour[11:]}" if hour[11:].isdigit() and hour[11:] < "24" else None
 
 
 def api_instant(text: str) -> datetime | None:
@@ -93,7 +136,7 @@ _PYTHON_TYPES: dict[str, t.Any] = {
     NUMBER: t.Annotated[float, _FINITE] | None,
     DECIMAL: t.Annotated[str, msgspec.Meta(pattern=_DECIMAL)] | None,
     STRING: str | None,
-    DATETIME: datetime | None,  # naive from the API (UTC), made aware after decoding
+    DATETIME: str | None,  # written as an instant after decoding (`InstantText`)
 }
 _SLOW_PARSERS: dict[str, t.Callable[[str], t.Any]] = {INTEGER: _integer, NUMBER: _number, DECIMAL: _decimal}
 
@@ -145,6 +188,7 @@ class RecordConverter:
         )
         self._decoder: msgspec.json.Decoder[t.Any] = msgspec.json.Decoder(self._type, strict=False)
         self._datetime_fields = [name for name, kind in self._kinds.items() if kind == DATETIME]
+        self._instant_text = InstantText()
         self._as_structs = as_structs
         self._spaced = False
         #: Lines repaired, by the field whose embedded JSON was not escaped.
@@ -186,10 +230,18 @@ class RecordConverter:
             record = self._decode(line)
         except msgspec.DecodeError as error:
             record = self._repaired(line, error)
+        instant_text = self._instant_text
         for name in self._datetime_fields:
             value = getattr(record, name)
-            if value is not None and value.tzinfo is None:  # the API's UTC, said
-                setattr(record, name, value.replace(tzinfo=timezone.utc))
+            if value is not None:
+                try:
+                    setattr(record, name, instant_text(value))
+                except ValueError:
+                    setattr(record, name, None)
+                    kept = self._misfit(name, value, DATETIME)
+                    if self._keeps_unparsed:
+                        held = getattr(record, UNPARSED)
+                        setattr(record, UNPARSED, {**(held or {}), name: kept})
         if self._as_structs:
             return record
         row = msgspec.structs.asdict(record)
@@ -242,13 +294,7 @@ class RecordConverter:
             elif isinstance(value, str) and value.isspace():
                 record[name] = None  # a blank value is as empty as ""
             elif kind == DATETIME:
-                try:
-                    if not isinstance(value, str):
-                        raise ValueError(value)
-                    record[name] = api_instant(value)
-                except ValueError:
-                    record[name] = None
-                    kept[name] = self._misfit(name, value, kind)
+                record[name] = value if isinstance(value, str) else orjson.dumps(value).decode()
             else:
                 try:
                     record[name] = _SLOW_PARSERS[kind](value if isinstance(value, str) else str(value))

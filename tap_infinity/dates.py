@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import typing as t
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pendulum
 
@@ -42,8 +42,9 @@ class LocalDays:
         the API's answer is exact and every row is kept."""
         if self.exact or not (self.start or self.end):
             return None
-        low = local_midnight(self.start, self.zone) if self.start else _EARLIEST
-        high = local_midnight(self.end + timedelta(days=1), self.zone) if self.end else _LATEST
+        # Emitted instants are 'YYYY-MM-DDTHH:MM:SSZ': as text they sort as the instants do.
+        low = _instant_text(local_midnight(self.start, self.zone)) if self.start else ""
+        high = _instant_text(local_midnight(self.end + timedelta(days=1), self.zone)) if self.end else "~"
 
         def keeps(row: t.Any) -> bool:
             value = row[field]
@@ -52,7 +53,9 @@ class LocalDays:
         return keeps
 
 
-_EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
-_LATEST = datetime.max.replace(tzinfo=timezone.utc)
 #: Zones whose days are UTC days.
 UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Zulu", "Etc/Zulu"})
+
+
+def _instant_text(moment: pendulum.DateTime) -> str:
+    return moment.in_timezone("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
