@@ -1,7 +1,8 @@
 """Command line: serve the emulator until SIGTERM/SIGINT (for demos and out-of-process tests).
 
     python -m emulator --port 0 --igrps 101:200000,202:5000 --seed 1 \\
-        --username U --password P --chronicall-key K [--fault-rate 0.2] [--verbose]
+        --username U --password P --chronicall-key K [--fault-rate 0.2] [--verbose] \\
+        [--documented] [--clock "2024-06-10 14:00:00"] [--pbx 101:pbx,202:idle,404:none]
 
 Prints exactly one line, `READY http://127.0.0.1:PORT`, once serving.
 """
@@ -15,6 +16,8 @@ import threading
 
 from .emulator import Emulator
 from .faults import RANDOM_KINDS
+from .realtime import PBX_KINDS
+from .timefmt import parse_utc
 
 
 def _igrps(text: str) -> dict[int, int]:
@@ -24,6 +27,24 @@ def _igrps(text: str) -> dict[int, int]:
         }
     except ValueError:
         raise argparse.ArgumentTypeError("expected IGRP:COUNT[,IGRP:COUNT...]") from None
+
+
+def _pbx(text: str) -> dict[int, str]:
+    try:
+        kinds = {int(igrp): kind for igrp, kind in (item.split(":") for item in text.split(",") if item)}
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected IGRP:KIND[,IGRP:KIND...]") from None
+    bad = sorted(set(kinds.values()) - set(PBX_KINDS))
+    if bad:
+        raise argparse.ArgumentTypeError(f"unknown PBX kinds {bad}; known: {', '.join(PBX_KINDS)}")
+    return kinds
+
+
+def _utc(text: str) -> int:
+    try:
+        return parse_utc(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected 'YYYY-MM-DD HH:MM:SS' (UTC)") from None
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -50,6 +71,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--documented", action="store_true", help="add igrps 1 and 2: the documents' examples"
     )
+    parser.add_argument(
+        "--clock", type=_utc, default=None, help="freeze the real-time reports' clock at this UTC time"
+    )
+    parser.add_argument(
+        "--pbx", type=_pbx, default=None, help="IGRP:KIND,... PBX kind per igrp (pbx, idle, none)"
+    )
     args = parser.parse_args(argv)
 
     emu = Emulator(
@@ -63,7 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         verbose=args.verbose,
         documented=args.documented,
         documented_notes=not args.escaped_notes,
+        pbx=args.pbx,
     )
+    if args.clock is not None:
+        emu.set_clock(args.clock)
     if args.fault_rate:
         emu.set_faults(rate=args.fault_rate, kinds=tuple(k for k in args.fault_kinds.split(",") if k))
     stopping = threading.Event()

@@ -7,12 +7,15 @@ test compares against is computed by exactly the code that serves the requests.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import schema
-from .datagen import Installation
 from .engine import TriggerSelection, select_table
+from .installation import Installation
+from .metrics import REPORTS, ChannelMetrics
 from .query import ApiError, Query, normalize_params, parse_query
+from .realtime import PbxModel
+from .recordings import Recordings
 from .store import TriggerStore
 
 _IGRP = r"(?P<igrp>[^/]+)"
@@ -23,6 +26,10 @@ _ROUTES = (
     ("dgrps", re.compile(rf"/config/v2/igrps/{_IGRP}/dgrps/?")),
     ("dgrps", re.compile(rf"/reports/v2/igrps/{_IGRP}/dgrps/?")),  # doc 000's CSV example
     ("numbers", re.compile(rf"/config/v2/igrps/{_IGRP}/dgrps/(?P<dgrp>[^/]+)/numbers/?")),
+    ("metrics", re.compile(r"/reports/v2/metrics/(?P<report>[^/]+)/?")),  # doc 001's ?igrp=N form
+    ("metrics", re.compile(rf"/reports/v2/igrps/{_IGRP}/metrics/(?P<report>[^/]+)/?")),
+    ("recording", re.compile(rf"/reports/v2/igrps/{_IGRP}/callRecording/(?P<row_id>[^/]+)/?")),
+    ("realtime", re.compile(rf"/reports/v2/igrps/{_IGRP}/(?P<report>pbxUserStatus|pbxActiveCalls)/?")),
 )
 CONTENT_TYPES = {
     "json": "application/json",
@@ -44,7 +51,8 @@ def _route(path: str) -> tuple[str, dict[str, str]]:
 @dataclass
 class ApiResult:
     content_type: str
-    lines: list[bytes]  # the body, one element per output line
+    lines: list[bytes]  # the body, one element per output line (parts of a binary body)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class InfinityApi:
@@ -55,8 +63,12 @@ class InfinityApi:
         forbidden: frozenset[int],
         max_limit: int,
         limit_only: frozenset[str] = frozenset(),
+        recordings: Recordings | None = None,
+        pbx: PbxModel | None = None,
     ) -> None:
         self.installations = installations
+        self.recordings = recordings
+        self.pbx = pbx
         self.stores = stores
         self.forbidden = forbidden
         self.max_limit = max_limit
@@ -83,6 +95,22 @@ class InfinityApi:
             q = parse_query(params, fields, max_limit=max_limit, dated=True)
             selection = TriggerSelection(self.stores[igrp], route, q, self._subtree(inst, q))
             return ApiResult(CONTENT_TYPES[q.fmt], selection.lines(as_served=as_served))
+
+        if kind == "metrics":
+            if groups["report"] not in REPORTS:
+                raise ApiError(404, "Resource not found")
+            report = ChannelMetrics(params, max_limit)
+            return ApiResult(
+                CONTENT_TYPES[report.q.fmt], report.lines(self.stores[igrp], self._subtree(inst, report.q))
+            )
+        if kind == "recording" and self.recordings is not None:
+            content_type, parts, headers = self.recordings.answer(igrp, groups["row_id"])
+            return ApiResult(content_type, parts, headers)
+        if kind == "realtime" and self.pbx is not None:
+            fmt, lines = self.pbx.answer(igrp, groups["report"], params, max_limit)
+            return ApiResult(CONTENT_TYPES[fmt], lines)
+        if kind in ("recording", "realtime"):
+            raise ApiError(404, "Resource not found")
 
         if kind == "organisations":
             rows, fields = inst.orgs, schema.ORG_FIELDSET

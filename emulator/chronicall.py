@@ -47,10 +47,28 @@ import random
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, NamedTuple
+from typing import Any
 
+from .chronicall_reports import (
+    AGENT_GROUPS,
+    AGENT_TALKING_SUMMARY_KEY,
+    AGENTS,
+    DATA_END,
+    DATA_START,
+    DEFAULT_REPORTS,
+    FORBIDDEN_MESSAGE,
+    GROUP_SUMMARY_KEY,
+    GROUPS,
+    LONGEST_CALL,
+    TEMPLATES,
+    ChronicallReport,
+    Event,
+    Template,
+    Totals,
+    cell,
+    format_duration,
+)
 from .documented import DOC_004_AGENTS, DOC_004_RESPONSE_BODY, DOC_004_TIMEFRAME
 
 __all__ = [
@@ -67,28 +85,6 @@ __all__ = [
     "format_duration",
 ]
 
-AGENT_GROUPS: dict[str, str] = {
-    "Agent1(200)": "Sales(700)",
-    "Agent2(201)": "Sales(700)",
-    "Agent3(202)": "Sales(700)",
-    "Agent4(203)": "Support(701)",
-    "Agent5(204)": "Support(701)",
-    "Supervisor(300)": "Support(701)",
-}
-"""The PBX roster: every agent (``Name(extension)``, as in the doc) and its hunt group."""
-AGENTS: tuple[str, ...] = tuple(AGENT_GROUPS)
-GROUPS: tuple[str, ...] = tuple(dict.fromkeys(AGENT_GROUPS.values()))
-
-AGENT_TALKING_SUMMARY_KEY = "0b9f4a3e-5c1d-4e8f-a7b2-6d3c9e1f0a48"
-GROUP_SUMMARY_KEY = "7d2e6c1a-9f4b-4a3d-b8e5-1c0f2a9d3b52"
-
-DATA_START = date(2024, 1, 1)
-DATA_END = date(2027, 12, 31)
-
-FORBIDDEN_MESSAGE = (
-    "The authenticated user doesn't have Chronicall access to view data for one or more "
-    "of the requested agents or groups."
-)
 _REASONS = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -100,8 +96,6 @@ _PATH = re.compile(r"/rest/api/v1/historic-data/([^/]+)")
 _INSTANT = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d{1,9})?(Z|[+-]\d{2}:\d{2})", re.ASCII)
 _JSON_HEADERS = {"Content-Type": "application/json"}
 _DIRECTIONS = ("inbound", "outbound", "internal")
-
-Number = int | float
 
 
 class ChronicallError(Exception):
@@ -115,244 +109,6 @@ class ChronicallError(Exception):
 
     def body(self) -> dict[str, Any]:
         return {"status": self.status, "error": _REASONS[self.status], "message": self.message}
-
-
-def format_duration(ms: int) -> str:
-    """Chronicall's DURATION rendering: milliseconds as H:MM:SS, fraction truncated."""
-    seconds = ms // 1000
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
-
-
-class _Event(NamedTuple):
-    """One call: start second (UTC epoch), direction, talking time, wait (inbound only)."""
-
-    ts: int
-    direction: str
-    talking_ms: int
-    wait_ms: int
-
-    @property
-    def ended(self) -> int:
-        """When the call ended (UTC epoch): the server reports a call once it has ended."""
-        return self.ts + (self.wait_ms + self.talking_ms + 999) // 1000
-
-
-#: No generated call lasts longer (seconds): a day older than this plus a day is complete.
-_LONGEST_CALL = 3600
-
-
-@dataclass(slots=True)
-class _Totals:
-    """Additive counters of a set of calls, enough to derive every column of every template."""
-
-    inbound: int = 0
-    outbound: int = 0
-    internal: int = 0
-    talked: int = 0
-    talking_ms: int = 0
-    inbound_answered: int = 0
-    inbound_talking_ms: int = 0
-    answer_wait_ms: int = 0
-    max_wait_ms: int = 0
-
-    @classmethod
-    def of_events(cls, events: Iterable[_Event]) -> _Totals:
-        total = cls()
-        for event in events:
-            total.add(event)
-        return total
-
-    @classmethod
-    def of_parts(cls, parts: Iterable[_Totals]) -> _Totals:
-        total = cls()
-        for part in parts:
-            total.merge(part)
-        return total
-
-    def add(self, event: _Event) -> None:
-        if event.direction == "inbound":
-            self.inbound += 1
-            self.max_wait_ms = max(self.max_wait_ms, event.wait_ms)
-            if event.talking_ms:
-                self.inbound_answered += 1
-                self.inbound_talking_ms += event.talking_ms
-                self.answer_wait_ms += event.wait_ms
-        elif event.direction == "outbound":
-            self.outbound += 1
-        else:
-            self.internal += 1
-        if event.talking_ms:
-            self.talked += 1
-            self.talking_ms += event.talking_ms
-
-    def merge(self, other: _Totals) -> None:
-        self.inbound += other.inbound
-        self.outbound += other.outbound
-        self.internal += other.internal
-        self.talked += other.talked
-        self.talking_ms += other.talking_ms
-        self.inbound_answered += other.inbound_answered
-        self.inbound_talking_ms += other.inbound_talking_ms
-        self.answer_wait_ms += other.answer_wait_ms
-        self.max_wait_ms = max(self.max_wait_ms, other.max_wait_ms)
-
-    @property
-    def calls(self) -> int:
-        return self.inbound + self.outbound + self.internal
-
-    @property
-    def avg_talking_ms(self) -> int:
-        return self.talking_ms // self.talked if self.talked else 0
-
-    @property
-    def abandoned(self) -> int:
-        return self.inbound - self.inbound_answered
-
-    @property
-    def avg_answer_s(self) -> float:
-        return self.answer_wait_ms / self.inbound_answered / 1000 if self.inbound_answered else 0.0
-
-
-SummaryItem = tuple[str, Number, str]
-"""(title, value, format that renders formattedValue)."""
-
-
-@dataclass(frozen=True)
-class _Template:
-    """A report template: its row parameter, its columns and how they derive from totals."""
-
-    row_title: str
-    value_type: str
-    list_field: str
-    row_key: Callable[[str], str]
-    columns: tuple[tuple[str, str], ...]
-    cells: Callable[[_Totals], tuple[Number, ...]]
-    has_data: Callable[[_Totals], bool]
-    summary: Callable[[list[_Totals]], list[SummaryItem]]
-
-
-def _agent_talking_summary(rows: list[_Totals]) -> list[SummaryItem]:
-    t = _Totals.of_parts(rows)
-    return [
-        ("Agents", len(rows), "NUMBER"),
-        ("Total Inbound Calls", t.inbound, "NUMBER"),
-        ("Total Outbound Calls", t.outbound, "NUMBER"),
-        ("Total Internal Calls", t.internal, "NUMBER"),
-        ("Total Calls", t.calls, "NUMBER"),
-        ("Avg Total Calls", t.calls / len(rows) if rows else 0.0, "NUMBER"),
-        ("Total Talking", t.talking_ms, "DURATION"),
-        ("Avg Talking", t.avg_talking_ms, "DURATION"),
-    ]
-
-
-def _group_summary(rows: list[_Totals]) -> list[SummaryItem]:
-    t = _Totals.of_parts(rows)
-    return [
-        ("Groups", len(rows), "NUMBER"),
-        ("Total Calls Presented", t.inbound, "NUMBER"),
-        ("Total Calls Answered", t.inbound_answered, "NUMBER"),
-        ("Total Calls Abandoned", t.abandoned, "NUMBER"),
-        ("Avg. Speed of Answer (s)", t.avg_answer_s, "NUMBER"),
-        ("Total Talking", t.inbound_talking_ms, "DURATION"),
-        ("Max Wait", t.max_wait_ms, "DURATION"),
-    ]
-
-
-_TEMPLATES: dict[str, _Template] = {
-    "agent_talking_summary": _Template(
-        row_title="Agent",
-        value_type="PBX_USERS",
-        list_field="pbxUsers",
-        row_key=lambda agent: agent,
-        columns=(
-            ("Inbound Calls", "NUMBER"),
-            ("Outbound Calls", "NUMBER"),
-            ("Internal Calls", "NUMBER"),
-            ("Total Calls", "NUMBER"),
-            ("Total Talking", "DURATION"),
-            ("Avg Talking", "DURATION"),
-        ),
-        cells=lambda t: (
-            t.inbound,
-            t.outbound,
-            t.internal,
-            t.calls,
-            t.talking_ms,
-            t.avg_talking_ms,
-        ),
-        has_data=lambda t: t.calls > 0,
-        summary=_agent_talking_summary,
-    ),
-    "group_summary": _Template(
-        row_title="Group",
-        value_type="PBX_GROUPS",
-        list_field="pbxGroups",
-        row_key=AGENT_GROUPS.__getitem__,
-        columns=(
-            ("Calls Presented", "NUMBER"),
-            ("Calls Answered", "NUMBER"),
-            ("Calls Abandoned", "NUMBER"),
-            ("Avg. Speed of Answer (s)", "NUMBER"),
-            ("Total Talking", "DURATION"),
-            ("Max Wait", "DURATION"),
-        ),
-        cells=lambda t: (
-            t.inbound,
-            t.inbound_answered,
-            t.abandoned,
-            t.avg_answer_s,
-            t.inbound_talking_ms,
-            t.max_wait_ms,
-        ),
-        has_data=lambda t: t.inbound > 0,
-        summary=_group_summary,
-    ),
-}
-
-
-@dataclass(frozen=True)
-class ChronicallReport:
-    """An API-enabled report profile: its UUID key, template, and what its service user sees.
-
-    ``template`` is "agent_talking_summary" or "group_summary"; ``visible`` holds the agent
-    (or group) keys the profile's service user has Chronicall access to.
-    """
-
-    key: str
-    report_id: int
-    title: str
-    template: str
-    visible: frozenset[str]
-    skin: str = "Avaya Default"
-
-    def __post_init__(self) -> None:
-        if self.template not in _TEMPLATES:
-            raise ValueError(f"unknown template {self.template!r}, not in {sorted(_TEMPLATES)}")
-
-    @property
-    def columns(self) -> list[tuple[str, str]]:
-        """(title, format) of each column, in key order "0", "1", ..."""
-        template = _TEMPLATES[self.template]
-        return [(template.row_title, "STRING"), *template.columns]
-
-
-DEFAULT_REPORTS: tuple[ChronicallReport, ...] = (
-    # This profile's service user may not view the supervisor: naming it is 403.
-    ChronicallReport(
-        key=AGENT_TALKING_SUMMARY_KEY,
-        report_id=48,
-        title="Agent Talking Summary",
-        template="agent_talking_summary",
-        visible=frozenset(AGENTS) - {"Supervisor(300)"},
-    ),
-    ChronicallReport(
-        key=GROUP_SUMMARY_KEY,
-        report_id=52,
-        title="Group Summary",
-        template="group_summary",
-        visible=frozenset(GROUPS),
-    ),
-)
 
 
 def _utc_now() -> datetime:
@@ -372,7 +128,7 @@ def _parse_instant(text: Any, which: str) -> datetime:
     raise _bad(f"Invalid REPORT_TIMEFRAME {which}: {text!r}")
 
 
-def _parse_request(request: Any, template: _Template) -> tuple[datetime, datetime, list[str] | None]:
+def _parse_request(request: Any, template: Template) -> tuple[datetime, datetime, list[str] | None]:
     """Validate the body; return the timeframe and the requested row keys (None: all)."""
     if not isinstance(request, dict):
         raise _bad("Malformed JSON request body")
@@ -426,18 +182,6 @@ def _render_instant(moment: datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _cell(value: str | Number, fmt: str) -> dict[str, Any]:
-    """A row cell: STRING has only a value; NUMBER and DURATION add formattedValue."""
-    if isinstance(value, str):
-        return {"value": value}
-    if fmt == "DURATION":
-        return {"value": value, "formattedValue": format_duration(int(value))}
-    if isinstance(value, float):
-        value = round(value, 2)
-        return {"value": value, "formattedValue": repr(value)}
-    return {"value": value, "formattedValue": str(value)}
-
-
 def _dump(obj: Any) -> bytes:
     return json.dumps(obj, separators=(",", ":")).encode()
 
@@ -462,17 +206,15 @@ class ChronicallModel:
         self.request_log: list[tuple[str, Any]] = []
         #: Now, for the server: calls that have not ended by then are not reported yet.
         self.clock = clock
-        self._day_totals: dict[tuple[str, date], _Totals] = {}
-        self._added: dict[tuple[str, date], list[_Event]] = {}
+        self._day_totals: dict[tuple[str, date], Totals] = {}
+        self._added: dict[tuple[str, date], list[Event]] = {}
 
     def add_call(
         self, agent: str, start: datetime, *, talking_ms: int, wait_ms: int = 0, direction: str = "inbound"
     ) -> None:
         """One more call of `agent` (a test's own), reported once it has ended."""
         day = start.astimezone(timezone.utc).date()
-        event = _Event(
-            int(start.timestamp()), direction, talking_ms, wait_ms if direction == "inbound" else 0
-        )
+        event = Event(int(start.timestamp()), direction, talking_ms, wait_ms if direction == "inbound" else 0)
         self._added.setdefault((agent, day), []).append(event)
         self._day_totals.pop((agent, day), None)
 
@@ -492,7 +234,7 @@ class ChronicallModel:
                 request = None
             self.request_log.append((key, request))
             report = self._authorize(method, key, headers)
-            start, end, selection = _parse_request(request, _TEMPLATES[report.template])
+            start, end, selection = _parse_request(request, TEMPLATES[report.template])
             if report.key == AGENT_TALKING_SUMMARY_KEY and _is_doc_004_example(start, end, selection):
                 return 200, dict(_JSON_HEADERS), DOC_004_RESPONSE_BODY[0]
             return 200, dict(_JSON_HEADERS), _dump(self._execute(report, start, end, selection))
@@ -540,13 +282,13 @@ class ChronicallModel:
         wanted = report.visible if selection is None else frozenset(selection)
         if not wanted <= report.visible:
             raise ChronicallError(403, FORBIDDEN_MESSAGE)
-        template = _TEMPLATES[report.template]
+        template = TEMPLATES[report.template]
         low, high, now = int(start.timestamp()), int(end.timestamp()), int(self.clock().timestamp())
-        per_row: dict[str, _Totals] = {}
+        per_row: dict[str, Totals] = {}
         for agent in AGENTS:
             row_key = template.row_key(agent)
             if row_key in wanted:
-                per_row.setdefault(row_key, _Totals()).merge(self._agent_totals(agent, low, high, now))
+                per_row.setdefault(row_key, Totals()).merge(self._agent_totals(agent, low, high, now))
         rows = sorted((k, t) for k, t in per_row.items() if template.has_data(t))
         columns = report.columns
         return {
@@ -564,13 +306,13 @@ class ChronicallModel:
             ],
             "dataFlag": "INCLUDED",
             "summaryItems": [
-                {"title": title, **_cell(value, fmt), "format": "NUMBER"}
+                {"title": title, **cell(value, fmt), "format": "NUMBER"}
                 for title, value, fmt in template.summary([t for _, t in rows])
             ],
             "rows": [
                 {
                     "values": {
-                        str(i): _cell(value, fmt)
+                        str(i): cell(value, fmt)
                         for i, (value, (_, fmt)) in enumerate(
                             zip((key, *template.cells(t)), columns, strict=True)
                         )
@@ -581,31 +323,31 @@ class ChronicallModel:
             "charts": {"type": "CHARTS", "rows": []},
         }
 
-    def _agent_totals(self, agent: str, low: int, high: int, now: int) -> _Totals:
+    def _agent_totals(self, agent: str, low: int, high: int, now: int) -> Totals:
         """Totals of the agent's calls starting in [low, high] that had ended by `now`; whole
         days whose calls have all ended come from a cache."""
-        total = _Totals()
+        total = Totals()
         if high < low:
             return total
         day = max(datetime.fromtimestamp(low, timezone.utc).date(), DATA_START)
         last = min(datetime.fromtimestamp(high, timezone.utc).date(), DATA_END)
         while day <= last:
             day_start = int(datetime.combine(day, time(), timezone.utc).timestamp())
-            if low <= day_start and day_start + 86399 <= high and day_start + 86400 + _LONGEST_CALL <= now:
+            if low <= day_start and day_start + 86399 <= high and day_start + 86400 + LONGEST_CALL <= now:
                 total.merge(self._whole_day(agent, day))
             else:
                 events = self._day_events(agent, day)
-                total.merge(_Totals.of_events(e for e in events if low <= e.ts <= high and e.ended <= now))
+                total.merge(Totals.of_events(e for e in events if low <= e.ts <= high and e.ended <= now))
             day += timedelta(days=1)
         return total
 
-    def _whole_day(self, agent: str, day: date) -> _Totals:
+    def _whole_day(self, agent: str, day: date) -> Totals:
         """Cached totals of a whole day, so long windows cost one merge per day."""
         if (agent, day) not in self._day_totals:
-            self._day_totals[agent, day] = _Totals.of_events(self._day_events(agent, day))
+            self._day_totals[agent, day] = Totals.of_events(self._day_events(agent, day))
         return self._day_totals[agent, day]
 
-    def _day_events(self, agent: str, day: date) -> list[_Event]:
+    def _day_events(self, agent: str, day: date) -> list[Event]:
         """The agent's calls on one UTC day, a pure function of (seed, agent, day).
 
         Busy on weekdays 14:00-23:00 UTC (US business hours), a trickle otherwise.
@@ -623,7 +365,7 @@ class ChronicallModel:
                 answered = rng.random() < (0.9 if direction == "internal" else 0.7)
                 wait_ms = rng.randint(2_000, 60_000 if answered else 180_000)
                 events.append(
-                    _Event(
+                    Event(
                         ts=base + hour * 3600 + rng.randrange(3600),
                         direction=direction,
                         talking_ms=rng.randint(15_000, 1_200_000) if answered else 0,

@@ -1,268 +1,48 @@
-"""Deterministic, realistic data for one installation (igrp): config tables and triggers.
+"""Deterministic, realistic triggers for one installation (igrp).
 
 Triggers are produced by a small visitor simulation (lands, pages, goals, transactions, calls
 matched to visitors, offline and PBX calls) so rows relate to each other the way real ones do.
 To generate hundreds of thousands of ~100-field rows quickly, per-visitor and per-dgrp blocks
 are built once and merged into each row; only a handful of values are drawn per trigger.
+
+Returning visits: a page view of a known visitor is, now and then, a new land from another
+channel; the visitor's later triggers (and calls matched to it) carry that channel, while its
+first land keeps the one it arrived by, so first- and last-touch attribution differ. Those
+choices come from a second generator, so the rest of the data is what it would be without them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import random
 from collections import deque
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from . import schema
+from .installation import Installation
+from .pools import (
+    CALL_BLANK,
+    CALL_GOALS,
+    CALL_STATES,
+    CURRENCIES,
+    ECOMMERCE_GOAL,
+    FIRST_ROW_ID,
+    NOTE_TEXTS,
+    OFFLINE,
+    ONLINE_GOALS,
+    OPERATORS,
+    PAGES,
+    PBX_CHANNELS,
+    SEGMENTS,
+    SPAN_SECONDS,
+    START_EPOCH,
+    TXN_BLANK,
+    phone,
+)
 from .timefmt import fmt_utc
-
-START_EPOCH = 1709251200  # 2024-03-01 00:00:00 UTC: the span crosses the March DST changes
-SPAN_SECONDS = 90 * 86400  # initial triggers are spread over ~90 days whatever their count
-FIRST_ROW_ID = 141247288  # the doc 002 batching example starts here
-
-CUSTOM_FIELDS = ("pt_campaignSource", "c_gua_cid")
-
-CHANNELS = (  # ch, src, chName, chType
-    ("1", "direct", "Direct", "direct"),
-    ("2", "google", "Organic Search", "seo"),
-    ("3", "google", "Google Ads", "ppc"),
-    ("4", "bing", "Microsoft Ads", "ppc"),
-    ("5", "facebook", "Facebook", "social"),
-    ("6", "newsletter", "Email", "email"),
-    ("7", "referral", "Website Referrer", "ref"),
-    ("8", "gdn", "Display", "display"),
-    ("9", "awin", "Affiliate", "affiliate"),
-    ("10", "youtube", "Video", "video"),
-)
-CHANNEL_WEIGHTS = (22, 25, 18, 5, 8, 6, 6, 4, 4, 2)
-OFFLINE = ("0", "", "Unknown", "offline")
-PBX_CHANNELS = (
-    ("0", "", "PBX Outbound", "pbxOutbound"),
-    ("0", "", "PBX Internal", "pbxInternal"),
-    ("0", "", "PBX DDI", "pbxDdi"),
-)
-SEGMENTS = (  # segment, segmentName, segmentRef, segmentGroupId, segmentGroupName
-    ("4", "test2", "test2", "0", "Default"),
-    ("5", "Retail", "retail", "1", "Customers"),
-    ("6", "Trade", "trade", "1", "Customers"),
-    ("7", "Prospects", "prospects", "0", "Default"),
-)
-PAGES = (
-    ("/", "Example Ltd | Widgets & Gadgets"),
-    ("/products/widgets", "Widgets | Example Ltd"),
-    ("/products/pro-widget", 'The "Pro" Widget – Example Ltd'),  # noqa: RUF001  (non-ASCII on purpose)
-    ("/products/gadgets", "Gadgets | Example Ltd"),
-    ("/pricing", "Pricing | Example Ltd"),
-    ("/locations/cafe", "Café Locations | Example Ltd"),
-    ("/blog/widget-tips", "Blog: 10 tips for widget owners"),
-    ("/blog/o-reilly-review", "Review: O'Reilly's widget guide"),
-    ("/contact", "Contact Us | Example Ltd"),
-    ("/quote", "Request a Quote | Example Ltd"),
-    ("/basket", "Basket | Example Ltd"),
-    ("/checkout", "Checkout | Example Ltd"),
-    ("/thank-you", "Thank You | Example Ltd"),
-)
-REFERRERS = (
-    "https://www.google.com/",
-    "https://www.bing.com/",
-    "https://www.facebook.com/",
-    "https://news.example.org/widgets-roundup",
-    "",
-)
-KEYWORDS = (
-    "blue widgets",
-    "widget repair",
-    "buy gadgets online",
-    "pro widget price",
-    "widgets near me",
-    "(not provided)",
-)
-CAMPAIGNS = (
-    ("Brand - UK", "Brand Exact"),
-    ("Widgets - Generic", "Widgets Broad"),
-    ("Gadgets - Shopping", "All Gadgets"),
-    ("Remarketing", "Past Visitors"),
-)
-GEOS = (  # country, city, continent, region, postcode, area, lat, long
-    ("GB", "London", "EU", "England", "SW1A", "London", "51.5074", "-0.1278"),
-    ("GB", "Manchester", "EU", "England", "M1", "Greater Manchester", "53.4808", "-2.2426"),
-    ("GB", "Leeds", "EU", "England", "LS1", "West Yorkshire", "53.8008", "-1.5491"),
-    ("GB", "Bristol", "EU", "England", "BS1", "Bristol", "51.4545", "-2.5879"),
-    ("GB", "Glasgow", "EU", "Scotland", "G1", "Glasgow City", "55.8642", "-4.2518"),
-    ("IE", "Dublin", "EU", "Leinster", "D01", "Dublin", "53.3498", "-6.2603"),
-    ("US", "New York", "NA", "New York", "10001", "New York", "40.7128", "-74.0060"),
-    ("FR", "Paris", "EU", "Ile-de-France", "75001", "Paris", "48.8566", "2.3522"),
-    ("", "", "", "", "", "", "0.0000", "0.0000"),
-)
-ISPS = (  # whois, host domain ('' = no reverse DNS)
-    ("BT Public Internet Service", "btcentralplus.com"),
-    ("Virgin Media Limited", "virginm.net"),
-    ("Sky Broadband", "sky.com"),
-    ("TalkTalk Communications Limited", "talktalk.net"),
-    ("Vodafone Limited", ""),
-    ("Infinity Call Tracking, Ltd", "infinity.co"),
-)
-USER_AGENTS = (
-    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/122.0.0.0 Safari/537.36",
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-    "Version/17.3 Safari/605.1.15",
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_3 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
-    "Mobile/15E148",
-    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/122.0 Mobile Safari/537.36",
-    "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:123.0) Gecko/20100101 Firefox/123.0",
-)
-RESOLUTIONS = ("1920x1080", "2560x1440", "1366x768", "390x844", "412x915", "1440x900")
-CALL_STATES = (
-    "NORMAL_CLEARING_A",
-    "NORMAL_CLEARING_A",
-    "NORMAL_CLEARING_A",
-    "NORMAL_CLEARING_B",
-    "NO_ANSWER",
-    "USER_BUSY",
-    "ORIGINATOR_CANCEL",
-    "NO_USER_RESPONSE",
-    "UNALLOCATED_NUMBER",
-    "NORMAL_TEMPORARY_FAILURE_B",
-)
-OPERATORS = ("jane.smith", "tom.jones", "priya.patel", "sam.okafor", "li.wei", "")
-CURRENCIES = ("GBP", "GBP", "GBP", "EUR", "USD")
-ONLINE_GOALS = ("246", "543", "763", "356")
-CALL_GOALS = ("801", "802")
-ECOMMERCE_GOAL = "900"
-ORG_NAMES = (
-    "Head Office",
-    "North Region",
-    "South Region",
-    "Manchester Branch",
-    "Leeds Branch",
-    "London Branch",
-    "Bristol Branch",
-    "Online Sales",
-    "Partner Network",
-)
-DGRP_NAMES = (
-    "Sales",
-    "Support",
-    "PPC Pool",
-    "Brochure Line",
-    "Billing",
-    "Bookings",
-    "Service Desk",
-    "Display Pool",
-    "SEO Pool",
-    "Newspaper Ad",
-    "Radio Ad",
-    "Trade Line",
-)
-AREA_CODES = ("0203", "0161", "0113", "0117", "0141", "0800")
-CAMPAIGN_SOURCES = ("spring_sale", "newsletter_apr", "partner_feed", "brand_tv")
-NOTE_TEXTS = (
-    "Called back, left voicemail",
-    "Interested in the Pro range",
-    "Wants a quote",
-    'Said "call after 5pm"',
-    "Existing customer",
-)
-
-CALL_BLANK = {f: ("0" if f in schema.NUMERIC_FIELDS else "") for f in schema.CALL}
-TXN_BLANK = {"txr": "", "txv": "0.00", "txc": "", "goalValue": "0.00", "goalCurrency": "", "outcomeType": ""}
-
-
-@dataclass
-class Installation:
-    """One igrp's configuration: organisation tree, dgrps and their numbers (API string form)."""
-
-    igrp: int
-    orgs: list[dict[str, Any]]
-    dgrps: list[dict[str, Any]]
-    numbers: list[dict[str, Any]]
-    custom_fields: tuple[str, ...]
-    subtrees: dict[int, frozenset[int]] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        children: dict[int, list[int]] = {}
-        for org in self.orgs:
-            children.setdefault(org.get("parentOrgId", 0), []).append(org["orgId"])
-        for org in self.orgs:
-            stack, seen = [org["orgId"]], set()
-            while stack:
-                oid = stack.pop()
-                seen.add(oid)
-                stack.extend(children.get(oid, ()))
-            self.subtrees[org["orgId"]] = frozenset(seen)
-
-    def org_subtree(self, root: int) -> frozenset[int]:
-        """The organisation and all its descendants; empty when it is not in this installation."""
-        return self.subtrees.get(root, frozenset())
-
-
-def _phone(rng: random.Random, prefix: str) -> str:
-    return prefix + "".join(rng.choices("0123456789", k=11 - len(prefix)))
-
-
-def _hex(rng: random.Random, n: int) -> str:
-    return f"{rng.getrandbits(4 * n):0{n}x}"
-
-
-def _uuid(rng: random.Random) -> str:
-    h = _hex(rng, 32)
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}"
-
-
-def build_installation(igrp: int, seed: int) -> Installation:
-    """Orgs (a small tree), 10-50 dgrps and 2-6 numbers per dgrp, all deterministic per seed."""
-    rng = random.Random(f"{seed}:{igrp}:config")
-    org_count = rng.randint(4, len(ORG_NAMES))
-    root = igrp * 100 + 1
-    orgs: list[dict[str, Any]] = []
-    for i in range(org_count):
-        name = ORG_NAMES[i]
-        parent = 0 if i == 0 else orgs[rng.randrange(0, min(i, 3))]["orgId"]
-        created = START_EPOCH - rng.randint(200, 4000) * 86400 + rng.randint(0, 86399)
-        orgs.append(
-            {
-                "orgId": root + i,
-                "orgTitle": name,
-                "orgName": name,
-                "orgCreated": fmt_utc(created),
-                "parentOrgId": parent,
-            }
-        )
-    dgrps: list[dict[str, Any]] = []
-    numbers: list[dict[str, Any]] = []
-    for k in range(rng.randint(10, 50)):
-        org_id = str(rng.choice(orgs)["orgId"])
-        dgrp = {
-            "dgrp": str(10000 + igrp * 100 + k),
-            "dgrpName": f"{DGRP_NAMES[k % len(DGRP_NAMES)]} {k // len(DGRP_NAMES) + 1}",
-            "dgrpRef": f"DG-{k:03d}" if rng.random() < 0.4 else "",
-            "orgId": org_id,
-            "autoDiscoveryNumber": _phone(rng, rng.choice(AREA_CODES)) if rng.random() < 0.5 else "",
-            "callRatingId": str(rng.randint(1, 3)),
-            "startDate": fmt_utc(START_EPOCH - rng.randint(30, 900) * 86400 + rng.randint(0, 86399)),
-        }
-        dgrps.append(dgrp)
-        for j in range(rng.randint(2, 6)):
-            ch = "0" if j == 0 else rng.choice(CHANNELS)[0]
-            numbers.append(
-                {
-                    "dgrp": dgrp["dgrp"],
-                    "dgrpName": dgrp["dgrpName"],
-                    "orgId": org_id,
-                    "phoneNumber": _phone(rng, rng.choice(AREA_CODES)),
-                    "usageType": "fixed" if j == 0 else "pool",
-                    "ch": ch,
-                    "numType": rng.choice(("37", "37", "1")),
-                    "telcoCode": "ict",
-                }
-            )
-    custom = CUSTOM_FIELDS if igrp % 2 == 1 else ()
-    return Installation(igrp, orgs, dgrps, numbers, custom)
+from .visitors import REVISIT_RATE, Visitor, VisitorSource
 
 
 @dataclass
@@ -277,33 +57,21 @@ class GeneratedTrigger:
     served_itemised: bytes | None = None
 
 
-@dataclass
-class _Visitor:
-    vid: str
-    head: dict[str, str]  # per-visitor HEAD values (ch, src, vref, pub, term, srcHash, ...)
-    marketing: dict[str, str]  # WEB_MARKETING block
-    visitor: dict[str, str]  # VISITOR block (counts updated per trigger)
-    channel: dict[str, str]
-    segment: dict[str, str]
-    custom: dict[str, str]
-    pages: int = 0
-    goals: int = 0
-    calls: int = 0
-
-
-class TriggerGenerator:
+class TriggerGenerator(VisitorSource):
     """Produces triggers for one installation; keeps its state so appends continue the series."""
 
     def __init__(self, inst: Installation, seed: int, expected: int) -> None:
         self.inst = inst
         self.rng = random.Random(f"{seed}:{inst.igrp}:triggers")
         self._random = self.rng.random
+        #: Returning visits only (see the module docstring): the main sequence stays as it was.
+        self.revisits = random.Random(f"{seed}:{inst.igrp}:revisits")
         self.next_row_id = FIRST_ROW_ID + self.rng.randrange(0, 1000)
         self.clock = float(START_EPOCH)
         self.gap = max(1.0, SPAN_SECONDS / max(expected, 1))
         self.min_epoch = START_EPOCH
         self.txr = self.rng.randrange(2000, 9000)
-        self.visitors: deque[_Visitor] = deque(maxlen=400)
+        self.visitors: deque[Visitor] = deque(maxlen=400)
         self.org_ids = [o["orgId"] for o in inst.orgs]
         self.igrp = str(inst.igrp)
         self.notes = [self._note_pool_entry(i) for i in range(40)]
@@ -382,84 +150,6 @@ class TriggerGenerator:
             return self._web(epoch, self.pick(self.visitors), "trans")
         return self._web(epoch, self.pick(self.visitors), "page")
 
-    def _new_visitor(self, epoch: int) -> _Visitor:
-        rng = self.rng
-        ch = rng.choices(CHANNELS, CHANNEL_WEIGHTS)[0]
-        chtype = ch[3]
-        vid = _uuid(rng)
-        keyword = self.pick(KEYWORDS) if chtype in ("ppc", "seo") else ""
-        campaign, ad_group = self.pick(CAMPAIGNS) if chtype in ("ppc", "display", "social") else ("", "")
-        vref = "" if chtype == "direct" else self.pick(REFERRERS)
-        geo = self.pick(GEOS)
-        whois, domain = self.pick(ISPS)
-        ip = f"{rng.randint(2, 223)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
-        host = f"host{ip.replace('.', '-')}.{domain}" if domain else ""
-        seg = self.pick(SEGMENTS)
-        head = {
-            "ch": ch[0],
-            "src": ch[1],
-            "vref": vref,
-            "term": keyword if chtype == "seo" else "",
-            "vid": vid,
-            "pub": ch[1] if chtype in ("ppc", "display", "affiliate") else "",
-            "srcHash": hashlib.md5(f"{ch[1]}|{campaign}|{keyword}".encode()).hexdigest(),
-            "segment": seg[0],
-            "segmentGroupId": seg[3],
-        }
-        marketing = {
-            "dom": "www.example.co.uk",
-            "ref": vref.split("/")[2] if vref else "",
-            "network": "search" if chtype in ("ppc", "seo") else ("display" if chtype == "display" else ""),
-            "matchRef": keyword,
-            "matchType": self.pick(("e", "p", "b")) if chtype == "ppc" else "",
-            "campaign": campaign,
-            "adGroup": ad_group,
-            "adRef": f"ad-{rng.randint(1000, 9999)}" if campaign else "",
-            "keywordRef": f"kw-{rng.randint(10000, 99999)}" if chtype == "ppc" else "",
-        }
-        visitor = {
-            "whois": whois,
-            "ip": ip,
-            "ua": self.pick(USER_AGENTS),
-            "country": geo[0],
-            "city": geo[1],
-            "continent": geo[2],
-            "res": self.pick(RESOLUTIONS),
-            "lat": geo[6],
-            "long": geo[7],
-            "region": geo[3],
-            "postcode": geo[4],
-            "area": geo[5],
-            "spider": "",
-            "host": host,
-            "visitorType": self.pick(("N", "R", "S")),
-            "sfWhoRef": "",
-            "visitorPageCount": "0",
-            "visitorGoalCount": "0",
-            "visitorCallCount": "0",
-            "visitorFirstDatetime": fmt_utc(epoch),
-            "landingPageId": str(rng.randint(1, 40)),
-            "conversionPageId": "0",
-        }
-        custom: dict[str, str] = {}
-        if self.inst.custom_fields:
-            if rng.random() < 0.3:
-                custom["pt_campaignSource"] = self.pick(CAMPAIGN_SOURCES)
-            if rng.random() < 0.4:
-                custom["c_gua_cid"] = f"{rng.randint(10**9, 10**10 - 1)}.{epoch}"
-        org = str(self.pick(self.org_ids))
-        v = _Visitor(
-            vid,
-            head,
-            marketing,
-            visitor,
-            {"chName": ch[2], "chType": ch[3]},
-            {"segmentName": seg[1], "segmentRef": seg[2], "orgId": org, "segmentGroupName": seg[4]},
-            custom,
-        )
-        self.visitors.append(v)
-        return v
-
     def _tail(self) -> dict[str, str]:
         rng = self.rng
         return {
@@ -467,9 +157,12 @@ class TriggerGenerator:
             "leadScore": self.pick(("0", "0", "100", "200", "300")),
         }
 
-    def _web(self, epoch: int, v: _Visitor, act: str) -> GeneratedTrigger:
+    def _web(self, epoch: int, v: Visitor, act: str) -> GeneratedTrigger:
         rng = self.rng
         path, title = PAGES[0] if act == "land" and rng.random() < 0.4 else self.pick(PAGES)
+        if act == "page" and self.revisits.random() < REVISIT_RATE:
+            self._revisit(v)
+            act = "land"
         v.pages += act in ("land", "page")
         row: dict[str, Any] = {
             "rowId": self._row_id(),
@@ -587,7 +280,7 @@ class TriggerGenerator:
             txn["txc"] = "GBP"
         row.update(txn)
         caller = (
-            "anonymous" if rng.random() < 0.03 else _phone(rng, self.pick(("07700", "0161", "0203", "0117")))
+            "anonymous" if rng.random() < 0.03 else phone(rng, self.pick(("07700", "0161", "0203", "0117")))
         )
         operator = self.pick(OPERATORS) if answered else ""
         if act == "callUser":
@@ -601,7 +294,7 @@ class TriggerGenerator:
             dialledPhoneNumber=num,
             srcPhoneNumber=src_number,
             destPhoneNumber=(
-                f"{operator}@pbx.example.co.uk" if operator and rng.random() < 0.3 else _phone(rng, "0203")
+                f"{operator}@pbx.example.co.uk" if operator and rng.random() < 0.3 else phone(rng, "0203")
             ),
             callDuration=str(duration),
             bridgeDuration=str(talk),

@@ -18,7 +18,9 @@ import json
 from typing import Any
 
 from . import schema
-from .datagen import CALL_BLANK, TXN_BLANK, GeneratedTrigger, Installation
+from .datagen import GeneratedTrigger
+from .installation import Installation
+from .pools import CALL_BLANK, TXN_BLANK
 from .timefmt import parse_utc
 
 DOC_002_TRIGGER_LINES: tuple[bytes, ...] = (

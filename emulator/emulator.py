@@ -6,16 +6,20 @@ import csv
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from . import changes as changes_mod
 from . import schema
 from .api import InfinityApi
-from .datagen import Installation, TriggerGenerator, build_installation
+from .datagen import TriggerGenerator
 from .documented import documented_installations
 from .faults import RANDOM_KINDS, FaultInjector
+from .installation import Installation, build_installation
 from .jsonio import loads
+from .realtime import Clock, PbxModel
+from .recordings import Recordings
 from .server import EmulatorHTTPServer, LoggedRequest
 from .store import TriggerStore
 
@@ -43,7 +47,11 @@ class Emulator:
         limit_only_tables: Iterable[str] = (),
         documented: bool = False,
         documented_notes: bool = True,
+        clock: Callable[[], float] | None = None,
+        pbx: Mapping[int, str] | None = None,
     ) -> None:
+        """`clock` is now for the real-time reports (UTC epoch seconds; time.time by default);
+        `pbx` maps igrps to their PBX kind ("pbx", "idle", "none"; realtime.default_kind else)."""
         self.username, self.password, self.verbose = username, password, verbose
         started = time.perf_counter()
         self.installations: dict[int, Installation] = {}
@@ -63,12 +71,17 @@ class Emulator:
                 self.stores[inst.igrp] = TriggerStore()
                 self.stores[inst.igrp].add(triggers[inst.igrp])
         self.generation_seconds = time.perf_counter() - started
+        self.clock = Clock(clock)
+        self.recordings = Recordings(seed, self.stores)
+        self.pbx = PbxModel(seed, self.installations, self.clock, pbx)
         self.api = InfinityApi(
             self.installations,
             self.stores,
             frozenset(forbidden_igrps),
             max_limit,
             frozenset(limit_only_tables),
+            self.recordings,
+            self.pbx,
         )
         self.faults = FaultInjector()
         self.chronicall = ChronicallModel(api_key=chronicall_api_key, seed=seed) if ChronicallModel else None
@@ -180,6 +193,70 @@ class Emulator:
             generated = [self.generators[igrp].at(epoch) for epoch in epochs]
             self.stores[igrp].add(generated)
         return [dict(t.row) for t in generated]
+
+    def change_trigger(self, igrp: int, row_id: int, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Rewrite a stored trigger in place (same rowId, same position) and return it in API
+        form. Any field the row has may change except rowId and igrp (ValueError); a notes list
+        is written as JSON text. Route membership, the itemised line, the date/org indexes and
+        visitor lands follow. KeyError for an unknown rowId."""
+        with self._append_lock:
+            return changes_mod.rewrite_trigger(self.stores[igrp], self.installations[igrp], row_id, changes)
+
+    def change_triggers(self, igrp: int, row_ids: Iterable[int], **changes: Any) -> list[dict[str, Any]]:
+        """The same `changes` to several triggers (checked first, so all change or none)."""
+        store, inst = self.stores[igrp], self.installations[igrp]
+        ids = [int(r) for r in row_ids]
+        with self._append_lock:
+            for row_id in ids:
+                changes_mod.changed_row(store.row(store.position(row_id)), changes, inst.custom_fields)
+            return [changes_mod.rewrite_trigger(store, inst, row_id, changes) for row_id in ids]
+
+    def delete_table_rows(
+        self,
+        igrp: int,
+        table: str,
+        keys: Iterable[Any] | Callable[[dict[str, Any]], bool] | None = None,
+        *,
+        predicate: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Delete rows of "organisations" (by orgId, with their subtree), "dgrps" (by dgrp, with
+        their numbers) or "numbers" (by phoneNumber): `keys` compared as text, or a `predicate`
+        on the row (a callable passed as `keys` is one too). Returns the deleted rows; the next
+        read no longer has them."""
+        match = predicate if predicate is not None else keys
+        if match is None or (predicate is not None and keys is not None):
+            raise ValueError("give either keys or a predicate")
+        return self.installations[igrp].delete_rows(table, match)
+
+    def recording(self, igrp: int, row_id: int) -> bytes | None:
+        """The bytes GET .../callRecording/{row_id} serves; None where it answers 404."""
+        return self.recordings.recording(igrp, int(row_id))
+
+    def delete_recording(self, igrp: int, row_id: int) -> None:
+        """The recording is gone (404) though the trigger still says rec "1"."""
+        self.recordings.delete(igrp, int(row_id))
+
+    def hostile_recordings(
+        self,
+        igrp: int,
+        row_id: int | None = None,
+        content_type: str | None = None,
+        content_disposition: str | None = None,
+    ) -> None:
+        """Serve a recording (every one of the igrp when `row_id` is None) with these headers
+        instead: None keeps the usual value, "" drops Content-Disposition."""
+        self.recordings.hostile(igrp, row_id, content_type, content_disposition)
+
+    def set_clock(self, epoch: float | None) -> None:
+        """Stop the real-time clock at `epoch` (UTC seconds); None returns to the clock source."""
+        self.clock.set(epoch)
+
+    def advance_clock(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+
+    def set_pbx(self, igrp: int, kind: str) -> None:
+        """ "pbx" (a roster and calls), "idle" (200, no rows) or "none" (404) for the PBX routes."""
+        self.pbx.set_kind(igrp, kind)
 
     def corrupt_row(self, igrp: int, row_id: int, raw_line: str) -> None:
         """Serve `raw_line` instead of that trigger's JSON line from now on (trigger routes)."""

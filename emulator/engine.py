@@ -83,7 +83,7 @@ class TriggerSelection:
             return range(0)
         if self.positions_name is None:
             return range(lo, hi)
-        plist = self.store.route_positions[self.positions_name]
+        plist = snap.routes[self.positions_name]
         m = snap.route_counts[self.positions_name]
         return plist[bisect.bisect_left(plist, lo, 0, m) : bisect.bisect_left(plist, hi, 0, m)]
 

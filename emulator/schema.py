@@ -219,10 +219,20 @@ NUMERIC_FIELDS = frozenset(
         "callCharge",
         "perMinuteCharge",
         "parentOrgId",
+        "duration",
     }
 )
 #: Fields holding 'YYYY-MM-DD HH:MM:SS' UTC in storage, rendered in the request's tz.
-DATETIME_FIELDS = frozenset({"triggerDatetime", "visitorFirstDatetime", "orgCreated", "startDate"})
+DATETIME_FIELDS = frozenset(
+    {
+        "triggerDatetime",
+        "visitorFirstDatetime",
+        "orgCreated",
+        "startDate",
+        "startDatetime",
+        "stateStartDatetime",
+    }
+)
 
 CUSTOM_PREFIXES = ("pt_", "c_")
 

@@ -23,8 +23,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from . import control
 from .faults import BODY_KINDS, ERROR_MESSAGES, Fault
-from .jsonio import dumps, loads
+from .jsonio import dumps
 from .query import ApiError
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 
 CHUNK_BYTES = 256 * 1024
 JSON = "application/json"
-CONTROL_PREFIX = "/_emulator/"
+CONTROL_PREFIX = control.PREFIX
 CHRONICALL_PREFIX = "/rest/"
 
 
@@ -177,7 +178,7 @@ class Handler(BaseHTTPRequestHandler):
             result = emu.api.get(path, query)
         except ApiError as exc:
             return error_reply(exc.status, exc.message)
-        return Reply(200, result.content_type, result.lines)
+        return Reply(200, result.content_type, result.lines, dict(result.headers))
 
     def _authorized(self) -> bool:
         scheme, _, token = self.headers.get("Authorization", "").partition(" ")
@@ -197,29 +198,12 @@ class Handler(BaseHTTPRequestHandler):
             "127."
         ):
             return error_reply(403, "Control routes are loopback only")
-        emu = self.server.emulator
-        arg = {k: v[-1] for k, v in query.items()}
         try:
-            if path == CONTROL_PREFIX + "counts" and self.command == "GET":
-                payload: Any = emu.counts()
-            elif path == CONTROL_PREFIX + "append" and self.command == "POST":
-                igrp = int(arg["igrp"])
-                appended = emu.append_triggers(
-                    igrp, int(arg.get("count", "100")), float(arg.get("late_fraction", "0.3"))
-                )
-                payload = {"appended": len(appended), "max_row_id": emu.stores[igrp].max_row_id()}
-            elif path == CONTROL_PREFIX + "faults" and self.command == "POST":
-                emu.set_faults(
-                    **_pick(loads(body or b"{}"), ("rate", "kinds", "retry_after", "slow_seconds", "seed"))
-                )
-                payload = {"ok": True}
-            elif path == CONTROL_PREFIX + "fail_next" and self.command == "POST":
-                emu.fail_next(**_pick(loads(body or b"{}"), ("kind", "count", "path_contains")))
-                payload = {"ok": True}
-            else:
-                return error_reply(404, "Resource not found")
+            payload = control.handle(self.server.emulator, self.command, path, query, body)
         except (KeyError, ValueError, TypeError) as exc:
             return error_reply(400, f"Bad control request: {exc}")
+        if payload is None:
+            return error_reply(404, "Resource not found")
         return Reply(200, JSON, [dumps(payload)])
 
     # -- sending ---------------------------------------------------------------------------------
@@ -286,9 +270,3 @@ def _truncated(parts: list[bytes], cut: float) -> list[bytes]:
         return [parts[0][: len(parts[0]) // 2]]
     k = min(len(parts) - 1, 1 + int(cut * (len(parts) - 1)))
     return [*parts[:k], parts[k][: max(1, len(parts[k]) // 2)]]
-
-
-def _pick(body: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise ValueError("the body must be a JSON object")
-    return {k: v for k, v in body.items() if k in names}

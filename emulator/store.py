@@ -3,7 +3,9 @@
 Each trigger is serialized once, at insertion, to its exact NDJSON line. Cheap index columns
 (rowId, UTC epoch, orgId, route flags, per-route position lists) let the common batched query
 (rowId order, rowId-gt filter, date window) be answered by slicing without touching JSON.
-Readers take a snapshot of the lengths under the lock and then read lock-free: lists only grow.
+Readers take a snapshot under the lock and then read lock-free: columns only grow, and a
+rewrite (Emulator.change_trigger) replaces a row's cells in place and a route's position list by
+a new list, so a snapshot keeps the lists it was taken with.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from . import schema
 from .datagen import GeneratedTrigger
 from .documented import unescape_notes
 from .jsonio import dumps_line, loads
+from .timefmt import parse_utc
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class Snapshot:
 
     count: int
     route_counts: dict[str, int]
+    routes: dict[str, list[int]]  # the per-route position lists as of this snapshot
 
 
 class TriggerStore:
@@ -48,6 +52,8 @@ class TriggerStore:
         self.served_itemised: dict[int, bytes] = {}
         self.doc_style: set[int] = set()  # positions whose notes are served unescaped
         self.corrupt: dict[int, bytes] = {}  # position -> replacement line (a test's)
+        #: vid -> positions of its land triggers, in rowId order (attribution in metrics.py).
+        self.lands: dict[str, list[int]] = {}
 
     def add(self, triggers: Iterable[GeneratedTrigger]) -> None:
         """Serialize and index new triggers; their rowIds must exceed every stored one.
@@ -86,6 +92,8 @@ class TriggerStore:
                     self.doc_style.add(pos)
                 if t.served_itemised is not None:
                     self.served_itemised[pos] = t.served_itemised
+                if flags & schema.F_LAND and t.row.get("vid"):
+                    self.lands.setdefault(t.row["vid"], []).append(pos)
                 self.epochs.append(epoch)
                 self.org_ids.append(org_id)
                 self.lines.append(line)
@@ -93,7 +101,11 @@ class TriggerStore:
 
     def snapshot(self) -> Snapshot:
         with self._lock:
-            return Snapshot(len(self.row_ids), {k: len(v) for k, v in self.route_positions.items()})
+            return Snapshot(
+                len(self.row_ids),
+                {k: len(v) for k, v in self.route_positions.items()},
+                dict(self.route_positions),
+            )
 
     def position(self, row_id: int) -> int:
         """Position of a stored rowId (KeyError when absent)."""
@@ -102,6 +114,46 @@ class TriggerStore:
             if pos == len(self.row_ids) or self.row_ids[pos] != row_id:
                 raise KeyError(row_id)
             return pos
+
+    def rewrite(self, pos: int, row: dict[str, Any], itemised: dict[str, Any] | None) -> None:
+        """Replace the trigger at `pos` by `row` (same rowId), keeping every index consistent:
+        epoch and orgId columns, route lists, the itemised line, served notes and visitor lands.
+        A call's itemised line is replaced when `itemised` is given; a row that stops being a
+        call keeps its old one, unreachable (it leaves the calls list)."""
+        old = loads(self.lines[pos])
+        if int(row["rowId"]) != self.row_ids[pos]:
+            raise ValueError("a rewrite keeps the rowId")
+        line = dumps_line(row)
+        old_flags, flags = schema.route_flags(old), schema.route_flags(row)
+        with self._lock:
+            self.lines[pos] = line
+            self.epochs[pos] = parse_utc(row["triggerDatetime"])
+            self.org_ids[pos] = int(row["orgId"] or 0)
+            for name, bits in schema.TRIGGER_ROUTES.items():
+                if bits and bool(old_flags & bits) != bool(flags & bits):
+                    positions = list(self.route_positions[name])
+                    if flags & bits:
+                        bisect.insort(positions, pos)
+                    else:
+                        positions.remove(pos)
+                    self.route_positions[name] = positions
+            if itemised is not None:
+                self.itemised[pos] = dumps_line(itemised)
+            self.served.pop(pos, None)
+            self.served_itemised.pop(pos, None)
+            self.doc_style.discard(pos)
+            if self.documented_notes and row.get("notes") and int(row["rowId"]) % 2 == 0:
+                self.served[pos] = unescape_notes(line, row["notes"])
+                self.doc_style.add(pos)
+            if (old["act"], old.get("vid")) != (row["act"], row.get("vid")):
+                lands = dict(self.lands)  # copied, as the route lists, for readers in flight
+                if old["act"] == "land" and old.get("vid"):
+                    lands[old["vid"]] = [p for p in lands.get(old["vid"], ()) if p != pos]
+                if row["act"] == "land" and row.get("vid"):
+                    positions = list(lands.get(row["vid"], ()))
+                    bisect.insort(positions, pos)
+                    lands[row["vid"]] = positions
+                self.lands = {vid: positions for vid, positions in lands.items() if positions}
 
     def corrupt_line(self, row_id: int, raw_line: bytes) -> None:
         self.corrupt[self.position(row_id)] = raw_line
