@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,9 +44,18 @@ def dev_config() -> dict[str, Any]:
 def start_emulator(rows_per_igrp: int) -> Emulator:
     """The emulator holding the dev environment's igrps, with its credentials."""
     igrps = {igrp: rows_per_igrp // (n + 1) for n, igrp in enumerate(dev_config()["igrps"])}
-    return Emulator(
-        igrps, seed=1, username=USERNAME, password=PASSWORD, chronicall_api_key=CHRONICALL_KEY
-    ).start()
+    emu = Emulator(igrps, seed=1, username=USERNAME, password=PASSWORD, chronicall_api_key=CHRONICALL_KEY)
+    add_recent_triggers(emu)
+    return emu.start()
+
+
+def add_recent_triggers(emu: Emulator, per_igrp: int = 400, days: int = 10) -> None:
+    """Triggers over the last `days` days up to now, after the emulator's history (which ends in
+    2024): the recent days that channel metrics and the lookback read on a real installation."""
+    now = int(time.time())
+    step = days * 86400 // per_igrp
+    for igrp in emu.installations:
+        emu.add_triggers_at(igrp, range(now - days * 86400, now, step))
 
 
 def meltano(
@@ -69,10 +79,12 @@ def meltano(
 
 def pipeline_env(emu: Emulator, state_dir: Path, **extra: str) -> dict[str, str]:
     """Environment for `meltano run` in dev: the emulator's address and secrets, and a system
-    database of its own (state lives there), so runs never share bookmarks by accident."""
+    database and recordings folder of its own (state lives there), so runs never share
+    bookmarks or recordings by accident."""
     return {
         "MELTANO_ENVIRONMENT": "dev",
         "MELTANO_DATABASE_URI": f"sqlite:///{state_dir / 'meltano.db'}",
+        "TAP_INFINITY_RECORDINGS_URL": str(state_dir / "recordings"),
         "TAP_INFINITY_API_URL": emu.url,
         "TAP_INFINITY_PASSWORD": PASSWORD,
         "TAP_INFINITY_CHRONICALL_URL": emu.url,

@@ -10,6 +10,7 @@ from functools import cached_property
 from urllib.parse import urlparse
 
 import msgspec
+import orjson
 import requests
 from requests.auth import HTTPBasicAuth
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
@@ -18,7 +19,7 @@ from singer_sdk.streams import RESTStream
 from typing_extensions import override
 
 from tap_infinity import interrupt
-from tap_infinity.conversion import ConversionError, RecordConverter, Row
+from tap_infinity.conversion import ConversionError, RecordConverter
 from tap_infinity.direct_write import DirectWriteMixin
 from tap_infinity.http import (
     BODY_ERRORS,
@@ -33,7 +34,7 @@ from tap_infinity.http import (
     iter_lines,
     tls_reason,
 )
-from tap_infinity.paging import KeysetPaging, Paging
+from tap_infinity.paging import Paging, PassEnded
 from tap_infinity.schemas import UNPARSED, Field, build_schema, field_kinds
 from tap_infinity.settings import INFINITY_SETTINGS
 
@@ -132,7 +133,8 @@ class HttpStream(RESTStream[t.Any]):
             with interrupt.waiting():
                 return self._send_with_retries(request, context)
         except FatalAPIError as exc:
-            raise type(exc)(f"{self.where(context)}: {exc}") from None
+            exc.args = (f"{self.where(context)}: {exc}",)  # the same error (and status), named
+            raise exc from None
         except (RetriableAPIError, *BODY_ERRORS) as exc:
             raise RetriesExhausted(
                 f"{self.where(context)}: gave up after {self.backoff_max_tries()} tries: {describe(exc)}"
@@ -152,19 +154,17 @@ class HttpStream(RESTStream[t.Any]):
         if status == 401:
             raise FatalAPIError(self.auth_hint(source))
         if status in self.partition_refusals:
-            raise PartitionSkipped(
-                f"HTTP {status} from {source}: {self.partition_refusals[status]}: {message}"
-            )
+            refusal = self.partition_refusals[status]
+            raise PartitionSkipped(f"HTTP {status} from {source}: {refusal}: {message}", status)
         raise FatalAPIError(f"HTTP {status} from {source}: {message}")
 
     def wait_after_broken_body(
-        self, exc: BaseException, failures: int, received: int, where: str, paging: Paging
+        self, exc: BaseException, failures: int, received: int, where: str, cursor: object
     ) -> None:
         """Before the rest of a page is asked for again: give up after max_retries, else wait."""
         if failures > self.retry_policy.max_retries:
             raise FatalAPIError(
-                f"{where}: gave up after {failures} broken responses at cursor {paging.cursor}: "
-                f"{describe(exc)}"
+                f"{where}: gave up after {failures} broken responses at cursor {cursor}: {describe(exc)}"
             ) from None
         wait = self.retry_policy.wait(failures - 1, exc)
         self.logger.warning(
@@ -173,7 +173,7 @@ class HttpStream(RESTStream[t.Any]):
             where,
             received,
             describe(exc),
-            paging.cursor,
+            cursor,
             wait,
         )
         with interrupt.waiting():
@@ -212,13 +212,16 @@ class InfinityStream(DirectWriteMixin, HttpStream):
 
     route: t.ClassVar[str]
     fields: t.ClassVar[list[Field]]
-    paging: t.ClassVar[type[KeysetPaging] | t.Any] = KeysetPaging
+    #: The paging class: `KeysetPaging` for rowId routes, `OffsetPaging` for tables.
+    paging: t.ClassVar[t.Any]
     stream_responses = True  # pages are parsed while they arrive
     partition_refusals: t.ClassVar[dict[int, str]] = {
         403: "the user may not read it",
         404: "no such installation for this user; check the igrps setting",
     }
     url_setting = "api_url"
+    #: Fields the tap fills in from the partition or the pass, never asked of the API (`stamp`).
+    tap_fields: t.ClassVar[tuple[str, ...]] = ()
     #: Whether the installation's pt_* / c_* fields belong in this stream's schema.
     accepts_custom_fields: t.ClassVar[bool] = False
     # The converter already gives every value the schema's type; a second pass would only cost.
@@ -323,13 +326,27 @@ class InfinityStream(DirectWriteMixin, HttpStream):
 
     def display_fields(self) -> list[str] | None:
         """Selected API fields for display[] pushdown; None when every one is selected."""
-        fields = [name for name in self.schema["properties"] if name != UNPARSED]
+        fields = [
+            name for name in self.schema["properties"] if name != UNPARSED and name not in self.tap_fields
+        ]
         selected = [name for name in fields if self.is_selected(name)]
         return None if len(selected) == len(fields) else selected
 
-    def row_filter(self) -> t.Callable[[Row], bool] | None:
-        """Which rows of a response to emit, when the request could not say it exactly; None: all."""
-        return None
+    def sample(self, context: Context, params: dict[str, t.Any]) -> t.Iterator[dict[str, t.Any]]:
+        """The rows of one request, for discovery: a partition that cannot be read (refused,
+        still failing after retries, not JSON) only gets a warning; what would fail a sync
+        (credentials, an unreachable host) fails discovery."""
+        request = self.build_prepared_request(method="GET", url=self.get_url(context), params=params)
+        try:
+            with self.send(request, context) as response:
+                for line in iter_lines(response):
+                    yield orjson.loads(line)
+        except (PartitionSkipped, RetriesExhausted, orjson.JSONDecodeError, *BODY_ERRORS) as exc:
+            self.logger.warning("Could not sample %s: %s", self.where(context), describe(exc))
+
+    def stamp(self, context: Context | None, paging: Paging) -> list[tuple[str, t.Any]]:
+        """Values of the `tap_fields` for every row of a pass."""
+        return []
 
     def get_records(self, context: Context | None) -> t.Iterator[t.Any]:  # Row: a dict or a TypedRecord
         """The partition's records; a partition the API refuses is skipped (`partition_refusals`)."""
@@ -339,21 +356,26 @@ class InfinityStream(DirectWriteMixin, HttpStream):
             self.skip_partition(context, str(exc))
 
     def request_records(self, context: Context | None) -> t.Iterator[t.Any]:
-        """Read the partition page by page, yielding each record as its line arrives.
+        """The partition's records: one pass of the stream's paging."""
+        yield from self.read_pages(context, self.paging.for_partition(self, context))
+
+    def read_pages(self, context: Context | None, paging: Paging) -> t.Iterator[t.Any]:
+        """Read one pass page by page, yielding each record as its line arrives.
 
         The SDK's paginators decide the next page from a response they have read whole; here
         the body streams, the cursor moves as rows are emitted, and a body that breaks off
         mid-page is resumed from the last emitted row (the rest of the same page, ``limit``
         reduced by what was received), so this loop is the tap's own.
         """
-        paging = self.paging.for_partition(self, context)
-        convert, advance, keep = self.converter, paging.advance, self.row_filter()
+        convert, advance, keep = self.converter, paging.advance, paging.keeps
+        stamp = self.stamp(context, paging)
         notice_page = convert.notice_page
         remaining = self.page_size
         body_failures = 0
         with self.get_http_request_counter() as request_counter:
             request_counter.with_context(context)
             while True:
+                before = paging.cursor
                 request = self.build_prepared_request(
                     method="GET",
                     url=self.get_url(context),
@@ -372,19 +394,26 @@ class InfinityStream(DirectWriteMixin, HttpStream):
                             record = convert(line)
                         except (msgspec.DecodeError, ConversionError) as exc:
                             raise line_error(exc, line, self.where(context), paging) from None
-                        advance(record)  # checks the record before it goes out
+                        try:
+                            advance(record)  # checks the record before it goes out
+                        except PassEnded:
+                            return
                         received += 1
+                        for name, value in stamp:
+                            record[name] = value
                         if keep is None or keep(record):
                             yield record
                 except BODY_ERRORS as exc:
                     body_failures += 1
-                    self.wait_after_broken_body(exc, body_failures, received, self.where(context), paging)
+                    self.wait_after_broken_body(
+                        exc, body_failures, received, self.where(context), paging.cursor
+                    )
                     remaining -= received
                     continue
                 finally:
                     response.close()
                 body_failures = 0
-                if received < remaining:
+                if received < remaining or paging.cursor == before:  # a short page, or no cursor
                     return
                 remaining = self.page_size
 

@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timezone
 import msgspec
 import orjson
 
-from tap_infinity.schemas import DATETIME, DECIMAL, INTEGER, NUMBER, STRING, UNPARSED
+from tap_infinity.schemas import DATE, DATETIME, DECIMAL, INTEGER, NUMBER, STRING, UNPARSED
 
 Record = dict[str, t.Any]
 
@@ -136,6 +136,7 @@ _PYTHON_TYPES: dict[str, t.Any] = {
     NUMBER: t.Annotated[float, _FINITE] | None,
     DECIMAL: t.Annotated[str, msgspec.Meta(pattern=_DECIMAL)] | None,
     STRING: str | None,
+    DATE: str | None,
     DATETIME: str | None,  # written as an instant after decoding (`InstantText`)
 }
 _SLOW_PARSERS: dict[str, t.Callable[[str], t.Any]] = {INTEGER: _integer, NUMBER: _number, DECIMAL: _decimal}
@@ -151,6 +152,9 @@ class TypedRecord(msgspec.Struct):
 
     def __getitem__(self, key: str) -> t.Any:
         return getattr(self, key)
+
+    def __setitem__(self, key: str, value: t.Any) -> None:
+        setattr(self, key, value)
 
 
 #: What a converter hands out: a TypedRecord on the fast path, else a dict.

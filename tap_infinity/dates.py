@@ -21,11 +21,26 @@ class LocalDays:
     each side (no zone is more than 14 hours from UTC) and rows outside the local range dropped.
     """
 
-    def __init__(self, start: str | None, end: str | None, zone: str | None) -> None:
+    def __init__(self, start: date | None, end: date | None, zone: str | None) -> None:
         self.zone = zone or "UTC"
-        self.start = date.fromisoformat(start) if start else None
-        self.end = date.fromisoformat(end) if end else None
+        self.start = start
+        self.end = end
         self.exact = pendulum.timezone(self.zone).name in UTC_NAMES
+
+    @classmethod
+    def of_settings(cls, config: t.Mapping[str, t.Any]) -> LocalDays:
+        """`start_date`..`end_date` in `timezone`."""
+        start, end = (config.get(key) for key in ("start_date", "end_date"))
+        return cls(
+            date.fromisoformat(start) if start else None,
+            date.fromisoformat(end) if end else None,
+            config.get("timezone"),
+        )
+
+    def last(self, days: int) -> LocalDays:
+        """The part of this range in the last `days` days before today, and today."""
+        first = pendulum.today(self.zone).date() - timedelta(days=days)
+        return LocalDays(max(self.start, first) if self.start else first, self.end, self.zone)
 
     def params(self) -> dict[str, str]:
         """startDate/endDate for a request in UTC."""

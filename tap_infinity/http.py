@@ -36,6 +36,10 @@ class TruncatedPage(requests.exceptions.ChunkedEncodingError):
 class PartitionSkipped(FatalAPIError):
     """The API refused one partition (an igrp, a Chronicall report): it is skipped, the run goes on."""
 
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
 
 class RetriesExhausted(FatalAPIError):
     """A request still failed after every retry the policy allows."""

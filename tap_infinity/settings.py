@@ -22,6 +22,8 @@ SECRET_SETTINGS = ("password", "chronicall_api_key")
 INFINITY_SETTINGS = ("username", "password", "igrps")
 CUSTOM_PREFIXES = ("pt_", "c_")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_UNESCAPED_UNDERSCORE = re.compile(r"(?<!\\)_")
 _FILTER = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)-([A-Za-z]+)-value-(.*)", re.DOTALL)
 
 SETTINGS_SCHEMA: dict[str, t.Any] = th.PropertiesList(
@@ -73,6 +75,24 @@ SETTINGS_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         "Chronicall windows); datetimes are always asked for and emitted as UTC instants",
     ),
     th.Property(
+        "lookback_days",
+        th.IntegerType(minimum=0),
+        default=0,
+        title="Lookback days",
+        description="Each run first reads again the triggers of the last N days (and today, in "
+        "`timezone`) already loaded, so changes since (notes, scores, outcomes) reach the target, "
+        "which upserts them; costs those rows again on every run",
+    ),
+    th.Property(
+        "activate_version",
+        th.BooleanType,
+        default=True,
+        title="Activate table versions",
+        description="Full-table streams mark each run's rows with a version and end with "
+        "ACTIVATE_VERSION, so targets drop (or mark deleted) rows the API no longer returns; turn "
+        "off where a job reads only part of a table (one igrp of several)",
+    ),
+    th.Property(
         "page_size",
         th.IntegerType(minimum=1, maximum=10000),
         default=10000,
@@ -114,6 +134,50 @@ SETTINGS_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         default=[],
         title="Custom fields",
         description="pt_* / c_* fields to add to the trigger schemas as strings",
+    ),
+    th.Property(
+        "channel_metrics_group",
+        th.ArrayType(th.StringType),
+        default=["ch"],
+        title="Channel metrics group",
+        description='group[] dimensions of channel_metrics, e.g. `["ch", "goal"]`; each is part of the '
+        "stream's key",
+    ),
+    th.Property(
+        "channel_metrics_custom_metrics",
+        th.ObjectType(additional_properties=th.StringType),
+        default={},
+        title="Channel metrics custom metrics",
+        description='Extra metric columns by reference: `{"goals246": "goalCount_goal_246"}` in doc '
+        "001's `{metricField}_{conditionField}_{value}` syntax (escape `_` and `,` in values with `\\`)",
+    ),
+    th.Property(
+        "attribution_model_id",
+        th.IntegerType,
+        title="Attribution model",
+        description="The Infinity attribution model of channel_metrics (attributionModelId); default: "
+        "the installation's own",
+    ),
+    th.Property(
+        "channel_type",
+        th.StringType,
+        title="Channel type",
+        description="Only this channel type in channel_metrics (chType, e.g. `ppc`, `seo`, `direct`)",
+    ),
+    th.Property(
+        "channel_metrics_lookback_days",
+        th.IntegerType(minimum=0),
+        default=7,
+        title="Channel metrics lookback",
+        description="Days channel_metrics reads again on every run (attribution moves as goals arrive); "
+        "today is always read again",
+    ),
+    th.Property(
+        "recordings_url",
+        th.StringType,
+        title="Recordings location",
+        description="Where call_recordings stores the audio: a directory or an fsspec URL such as "
+        "`s3://bucket/prefix` (install the `s3` extra); without it call_recordings reads nothing",
     ),
     th.Property(
         "request_timeout",
@@ -252,6 +316,7 @@ def setting_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     if config.get("ca_bundle") and not os.path.exists(config["ca_bundle"]):
         errors.append(f"Setting ca_bundle: {config['ca_bundle']!r} does not exist")
     errors += filter_errors("filters", config.get("filters") or [])
+    errors += channel_metrics_errors(config)
     stream_filters = config.get("stream_filters") or {}
     for stream, values in stream_filters.items() if isinstance(stream_filters, dict) else ():
         errors += filter_errors(f"stream_filters.{stream}", values if isinstance(values, list) else [values])
@@ -271,6 +336,26 @@ def filter_errors(setting: str, values: t.Iterable[t.Any]) -> list[str]:
             errors.append(f"Setting {setting}: {value!r} is not of the form field-op-value-value")
         elif found.group(1).startswith(CUSTOM_PREFIXES):
             errors.append(f"Setting {setting}: {value!r}: the API cannot filter by custom fields (pt_*, c_*)")
+    return errors
+
+
+def channel_metrics_errors(config: t.Mapping[str, t.Any]) -> list[str]:
+    """Group dimensions are field names; custom metrics are references (usable in sort[] and
+    display[]) to definitions in doc 001's syntax: a metric field, then condition fields and
+    values in pairs, split at `_` that no backslash escapes."""
+    errors = []
+    for name in config.get("channel_metrics_group") or []:
+        if not _NAME.fullmatch(str(name)):
+            errors.append(f"Setting channel_metrics_group: {name!r} is not a field name")
+    for reference, definition in (config.get("channel_metrics_custom_metrics") or {}).items():
+        parts = _UNESCAPED_UNDERSCORE.split(str(definition))
+        if not _NAME.fullmatch(reference):
+            errors.append(f"Setting channel_metrics_custom_metrics: {reference!r} is not a reference name")
+        elif len(parts) < 3 or len(parts) % 2 == 0 or not all(parts):
+            errors.append(
+                f"Setting channel_metrics_custom_metrics.{reference}: {definition!r} is not "
+                "{metricField}_{conditionField}_{value}[_{conditionField}_{value}...]"
+            )
     return errors
 
 

@@ -12,8 +12,10 @@ from singer_sdk.exceptions import ConfigValidationError, FatalAPIError
 from typing_extensions import override
 
 from tap_infinity import interrupt
+from tap_infinity.client import InfinityStream
 from tap_infinity.output import BufferedMsgSpecWriter
-from tap_infinity.schemas.triggers import custom_fields
+from tap_infinity.schemas import sized_decimals
+from tap_infinity.schemas.triggers import TRIGGER_FIELDS, custom_fields
 from tap_infinity.settings import (
     CUSTOM_PREFIXES,
     INFINITY_SETTINGS,
@@ -24,6 +26,9 @@ from tap_infinity.settings import (
 )
 from tap_infinity.streams.chronicall import ChronicallReportsStream
 from tap_infinity.streams.config import TABLE_STREAMS
+from tap_infinity.streams.metrics import DOCUMENTED_METRICS, ChannelMetricsStream, metric_columns_of
+from tap_infinity.streams.realtime import REALTIME_STREAMS
+from tap_infinity.streams.recordings import CallRecordingsStream
 from tap_infinity.streams.triggers import TRIGGER_STREAMS, TriggersAllStream
 
 if t.TYPE_CHECKING:
@@ -31,7 +36,12 @@ if t.TYPE_CHECKING:
 
     from singer_sdk.streams import Stream
 
-INFINITY_STREAMS = [*TRIGGER_STREAMS, *TABLE_STREAMS]
+INFINITY_STREAMS: list[type[InfinityStream]] = [
+    *TRIGGER_STREAMS,
+    *TABLE_STREAMS,
+    CallRecordingsStream,
+    *REALTIME_STREAMS,
+]
 
 
 class TapInfinity(Tap):
@@ -48,7 +58,26 @@ class TapInfinity(Tap):
         triggers = [
             cls(self, extra_fields=extra if cls.accepts_custom_fields else None) for cls in TRIGGER_STREAMS
         ]
-        return [*triggers, *(cls(self) for cls in TABLE_STREAMS), ChronicallReportsStream(self)]
+        return [
+            *triggers,
+            *(cls(self) for cls in TABLE_STREAMS),
+            ChannelMetricsStream(self, self.metric_columns()),
+            CallRecordingsStream(self),
+            *(cls(self) for cls in REALTIME_STREAMS),
+            ChronicallReportsStream(self),
+        ]
+
+    def metric_columns(self) -> list[str]:
+        """channel_metrics' columns: the input catalog's or, in discovery, the API's own (the
+        server decides them), plus the configured custom metrics."""
+        group = self.config.get("channel_metrics_group") or ["ch"]
+        custom = list(self.config.get("channel_metrics_custom_metrics") or {})
+        entry = self.input_catalog.get("channel_metrics") if self.input_catalog is not None else None
+        if entry is not None:
+            return list(dict.fromkeys([*metric_columns_of(entry.schema.to_dict(), group), *custom]))
+        if all(self.config.get(key) for key in INFINITY_SETTINGS):
+            return ChannelMetricsStream(self, []).sample_columns()
+        return [*DOCUMENTED_METRICS, *custom]
 
     def custom_field_names(self) -> list[str]:
         """Configured custom fields, plus those in the input catalog or, in discovery, the API's."""
@@ -74,6 +103,18 @@ class TapInfinity(Tap):
         return errors
 
     @override
+    def setup_mapper(self) -> None:
+        """The SDK's mappers, with money's precision and scale: its catalog schema class has no
+        room for them, so SCHEMA messages would lose them and target-snowflake would make money
+        NUMBER(38,0), rounding cents away."""
+        super().setup_mapper()
+        for name, maps in list(self.mapper.stream_maps.items()):
+            raw = maps[0].raw_schema
+            sized = sized_decimals(raw)
+            if sized != raw:
+                self.mapper.register_raw_stream_schema(name, sized, maps[0].raw_key_properties)
+
+    @override
     def load_state(self, state: dict[str, t.Any]) -> None:
         """Refuses a state of the wrong shape with one line, before the SDK trips over it."""
         errors = state_errors(state)
@@ -91,6 +132,12 @@ class TapInfinity(Tap):
         their data and bookmarks.
         """
         self.warn_about_catalog()
+        recordings = self.streams.get(CallRecordingsStream.name)
+        if recordings is not None and recordings.selected and not self.config.get("recordings_url"):
+            self.logger.warning(
+                "call_recordings is selected but recordings_url is not set, so it reads nothing: set it "
+                "to a directory or an s3:// URL, or deselect call_recordings"
+            )
         try:
             super().sync_all()
         except interrupt.Interrupted as stop:
@@ -186,6 +233,7 @@ class TapInfinity(Tap):
 def stream_filter_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     """stream_filters must name Infinity streams, and filter on fields those streams have."""
     fields = {t.cast("t.Any", cls).name: {name for name, _, _ in cls.fields} for cls in INFINITY_STREAMS}
+    fields[ChannelMetricsStream.name] = {name for name, _, _ in TRIGGER_FIELDS}  # its group dimensions
     errors = []
     stream_filters = config.get("stream_filters") or {}
     for stream, values in stream_filters.items() if isinstance(stream_filters, dict) else ():

@@ -12,12 +12,19 @@ from emulator import Emulator
 from tap_infinity.schemas import UNPARSED
 from tests.tap_runner import SyncResult
 
+#: A Monday, 15:00 UTC (2024-06-10): PBX users busy and calls going on, for the real-time reports.
+BUSY_HOUR = 1718031600
+
 ROUTES = {
     "triggers_all": "all",
     "calls": "calls",
     "goals": "goals",
     "transactions": "transactions",
     "itemised_calls": "itemisedCalls",
+    "call_users": "users",
+    "calls_goals_transactions": "callsGoalsTransactions",
+    "touch_points": "touchPoints",
+    "visits": "visits",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -158,3 +159,51 @@ def test_a_config_for_neither_api_fails_at_start_up(emulator: Emulator, catalog:
     assert result.returncode != 0
     assert "Settings password, igrps: needed to read Infinity (or list chronicall_reports" in result.stderr
     assert not emulator.request_log
+
+
+def messages_of(result: SyncResult) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_each_run_is_a_table_version_activated_after_its_records(
+    emulator: Emulator, catalog: dict[str, Any]
+) -> None:
+    """Every record of a table carries its run's version; ACTIVATE_VERSION follows the last of
+    them (and a STATE), never precedes them; the next run's version is higher."""
+    versions = []
+    for _ in range(2):
+        messages = messages_of(run_tap(tap_config(emulator), catalog))
+        for stream in TABLES:
+            own = [m for m in messages if m.get("stream") == stream]
+            kinds = [m["type"] for m in own]
+            assert (
+                kinds[0] == "SCHEMA"
+                and kinds[-1] == "ACTIVATE_VERSION"
+                and kinds.count("ACTIVATE_VERSION") == 1
+            )
+            version = own[-1]["version"]
+            assert {m["version"] for m in own if m["type"] == "RECORD"} == {version}
+            last_record = max(
+                i for i, m in enumerate(messages) if m.get("stream") == stream and m["type"] == "RECORD"
+            )
+            activation = messages.index(own[-1])
+            assert any(m["type"] == "STATE" for m in messages[last_record:activation])
+            versions.append(version)
+    assert all(later > earlier for earlier, later in zip(versions[:3], versions[3:], strict=True))
+
+
+def test_no_version_is_activated_when_a_partition_was_skipped_or_the_setting_is_off(
+    catalog: dict[str, Any],
+) -> None:
+    with Emulator(
+        {101: 10, 202: 10}, seed=4, username=USERNAME, password=PASSWORD, forbidden_igrps=(202,)
+    ) as emu:
+        skipped = run_tap(tap_config(emu), catalog, check=False)
+        assert skipped.returncode == 1
+        assert not [m for m in messages_of(skipped) if m["type"] == "ACTIVATE_VERSION"]
+        assert "dgrps: version not activated, since a partition was skipped" in skipped.stderr
+        assert skipped.records["dgrps"]  # igrp 101's rows still go out
+        off = run_tap(tap_config(emu, igrps=[101], activate_version=False), catalog)
+        messages = messages_of(off)
+        assert not [m for m in messages if m["type"] == "ACTIVATE_VERSION"]
+        assert all("version" not in m for m in messages if m["type"] == "RECORD")

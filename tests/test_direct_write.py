@@ -1,8 +1,9 @@
 """The fast record path writes exactly what the SDK's own record loop writes.
 
 Each sync runs in process twice, through `DirectWriteMixin` and with it switched off (every
-override deferring to the SDK), and the RECORD and STATE messages must be identical, in order,
-apart from `time_extracted`. An SDK upgrade must pass this before it lands.
+override deferring to the SDK), and the RECORD, STATE and ACTIVATE_VERSION messages must be
+identical, in order, apart from `time_extracted` and the tables' run-dependent version numbers.
+An SDK upgrade must pass this before it lands.
 """
 
 from __future__ import annotations
@@ -58,10 +59,13 @@ def sync_messages(
         sys.stdout = saved_stdout
         DirectWriteMixin.direct_write = saved
     messages = []
+    versions: dict[int, int] = {}  # a table's version is the run's own: numbered in order of use
     for line in raw.getvalue().splitlines():
         message = json.loads(line)
-        if message["type"] in ("RECORD", "STATE"):
+        if message["type"] in ("RECORD", "STATE", "ACTIVATE_VERSION"):
             message.pop("time_extracted", None)
+            if "version" in message:
+                message["version"] = versions.setdefault(message["version"], len(versions))
             messages.append(message)
     return messages
 
@@ -115,3 +119,5 @@ def test_stream_maps_and_tables(emu: Emulator, catalog: dict[str, Any]) -> None:
     )
     messages = assert_same_messages(config, select(copy.deepcopy(catalog), ["calls", "numbers", "dgrps"]))
     assert all("caller" in m["record"] for m in messages if m["type"] == "RECORD" and m["stream"] == "calls")
+    activations = [m["stream"] for m in messages if m["type"] == "ACTIVATE_VERSION"]
+    assert activations == ["dgrps", "numbers"]

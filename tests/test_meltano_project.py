@@ -71,3 +71,17 @@ def test_hub_definition_matches_meltano_yml() -> None:
     extractor = _extractor()
     for key in ("namespace", "executable", "capabilities", "settings_group_validation", "settings"):
         assert hub[key] == extractor[key], key
+
+
+@pytest.mark.parametrize("path", ["meltano.yml", "hub/tap-infinity.yml"])
+def test_no_key_is_given_twice(path: str) -> None:
+    """Meltano's YAML reader refuses a mapping with a key twice; PyYAML keeps the last quietly."""
+
+    class StrictLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
+            repeated = {key for key in keys if keys.count(key) > 1}
+            assert not repeated, f"{path} line {node.start_mark.line + 1}: {repeated} given twice"
+            return super().construct_mapping(node, deep=deep)
+
+    yaml.load((ROOT / path).read_text(), Loader=StrictLoader)

@@ -8,6 +8,7 @@ import json
 import random
 import signal
 import subprocess
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,8 @@ def test_filters_pii_and_root_org_reach_the_api(
 def test_display_pushdown_sends_only_selected_fields(
     emulator: Emulator, all_streams_catalog: dict[str, Any]
 ) -> None:
-    properties = list(all_streams_catalog["streams"][0]["schema"]["properties"])
+    calls = next(s for s in all_streams_catalog["streams"] if s["tap_stream_id"] == "calls")
+    properties = list(calls["schema"]["properties"])
     keep = {"rowId", "igrp", "triggerDatetime", "callDuration", "chName"}
     catalog = select(
         json.loads(json.dumps(all_streams_catalog)),
@@ -330,3 +332,87 @@ def test_bad_stream_filters_fail_before_any_request(
     )
     assert result.returncode != 0 and message in result.stderr
     assert not emulator.request_log
+
+
+def test_lookback_reads_recent_rows_again_and_never_moves_the_bookmark_back(
+    fresh_emulator: Emulator, tmp_path: Path
+) -> None:
+    """Triggers change after they are read (notes, scores): with lookback_days the rows of the
+    last days up to the bookmark are read again, through the documented paging (rowId-gt from 0
+    and startDate), then the new rows; old rows are not read again."""
+    emu = fresh_emulator
+    now = int(datetime.now(timezone.utc).timestamp())
+    recent = emu.add_triggers_at(101, [now - days * 86400 - 600 for days in (5, 2, 1, 0)])
+    config = tap_config(emu, igrps=[101], page_size=500)
+    catalog = select(discover(config), ["triggers_all"])
+    first = run_tap(config, catalog)
+    last = first.final_state["bookmarks"]["triggers_all"]["partitions"][0]["replication_key_value"]
+    assert last == int(recent[-1]["rowId"])
+
+    old = emu.triggers(101)[10]
+    for row in (old, *recent):  # changed upstream, same rowId
+        emu.corrupt_row(101, int(row["rowId"]), json.dumps({**row, "leadScore": "999"}))
+    appended = emu.append_triggers(101, 30)
+    emu.clear_request_log()
+    second = run_tap({**config, "lookback_days": 3}, catalog, first.final_state)
+
+    again = [r for r in second.records["triggers_all"] if r["rowId"] <= last]
+    assert [r["rowId"] for r in again] == [int(r["rowId"]) for r in recent[1:]]  # the last 3 days and today
+    assert all(r["leadScore"] == 999 for r in again)
+    assert [r["rowId"] for r in second.records["triggers_all"] if r["rowId"] > last] == [
+        int(r["rowId"]) for r in appended
+    ]
+    lookback = emu.request_log[0].query
+    today = datetime.now(timezone.utc).date()
+    assert lookback["filter[]"] == ["rowId-gt-value-0"]
+    assert lookback["startDate"] == [(today - timedelta(days=3)).isoformat()] and "endDate" not in lookback
+    assert emu.request_log[1].query["filter[]"] == [f"rowId-gt-value-{last}"]
+    assert lookback["sort[]"] == ["rowId-asc"]
+    marks = [s["bookmarks"]["triggers_all"]["partitions"][0]["replication_key_value"] for s in second.states]
+    assert marks == sorted(marks) and marks[0] == last  # never backwards
+    assert marks[-1] == int(appended[-1]["rowId"])
+
+
+def test_a_sync_stopped_during_the_lookback_does_it_again(fresh_emulator: Emulator, tmp_path: Path) -> None:
+    emu = fresh_emulator
+    now = int(datetime.now(timezone.utc).timestamp())
+    emu.add_triggers_at(202, [now - 3600 * hours for hours in range(40, 0, -1)])
+    config = tap_config(emu, igrps=[202], page_size=10, lookback_days=2)
+    catalog = select(discover(config), ["triggers_all"])
+    first = run_tap(config, catalog)
+    state = first.final_state
+    recent = [
+        r
+        for r in first.records["triggers_all"]
+        if r["triggerDatetime"] >= (datetime.now(timezone.utc) - timedelta(days=2)).date().isoformat()
+    ]
+    assert len(recent) >= 30
+
+    args = [
+        *TAP,
+        "--config",
+        str(write_json(tmp_path, "c.json", config)),
+        "--catalog",
+        str(write_json(tmp_path, "k.json", catalog)),
+        "--state",
+        str(write_json(tmp_path, "s.json", state)),
+    ]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if sum('"type":"RECORD"' in seen for seen in lines) == 15:
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait(timeout=30)
+    killed = SyncResult(proc.returncode, "".join(lines), "")
+    parse_messages(killed.stdout, killed)
+    bookmark = state["bookmarks"]["triggers_all"]["partitions"][0]["replication_key_value"]
+    assert all(
+        s["bookmarks"]["triggers_all"]["partitions"][0]["replication_key_value"] == bookmark
+        for s in killed.states
+    )
+
+    resumed = run_tap(config, catalog, killed.final_state if killed.states else state)
+    assert [r["rowId"] for r in resumed.records["triggers_all"]] == [r["rowId"] for r in recent]

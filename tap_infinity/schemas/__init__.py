@@ -16,17 +16,22 @@ NUMBER = "number"
 DECIMAL = "decimal"
 STRING = "string"
 DATETIME = "date-time"
+#: A day ('YYYY-MM-DD'), filled in by the tap (channel_metrics' date).
+DATE = "date"
 OBJECT = "object"
 UNPARSED = "_sdc_unparsed"
 
 Field = tuple[str, str, str]
 
+#: Money's size in SQL targets: DECIMAL(18, 6).
+DECIMAL_SIZE = {"precision": 18, "scale": 6}
 _JSON_TYPES: dict[str, dict[str, t.Any]] = {
     INTEGER: {"type": ["integer", "null"]},
     NUMBER: {"type": ["number", "null"]},
-    DECIMAL: {"type": ["string", "null"], "format": "x-singer.decimal", "precision": 18, "scale": 6},
+    DECIMAL: {"type": ["string", "null"], "format": "x-singer.decimal", **DECIMAL_SIZE},
     STRING: {"type": ["string", "null"]},
     DATETIME: {"type": ["string", "null"], "format": "date-time"},
+    DATE: {"type": ["string", "null"], "format": "date"},
 }
 UNPARSED_PROPERTY: dict[str, t.Any] = {
     "type": ["object", "null"],
@@ -56,6 +61,8 @@ def field_kinds(schema: dict[str, t.Any]) -> dict[str, str]:
         types = [types] if isinstance(types, str) else types
         if prop.get("format") == "date-time":
             kinds[name] = DATETIME
+        elif prop.get("format") == "date":
+            kinds[name] = DATE
         elif prop.get("format") == "x-singer.decimal":
             kinds[name] = DECIMAL
         elif "integer" in types:
@@ -67,3 +74,13 @@ def field_kinds(schema: dict[str, t.Any]) -> dict[str, str]:
         else:
             kinds[name] = STRING
     return kinds
+
+
+def sized_decimals(schema: dict[str, t.Any]) -> dict[str, t.Any]:
+    """`schema` with every x-singer.decimal property's precision and scale (put back where the
+    SDK's catalog dropped them)."""
+    properties = {
+        name: {**DECIMAL_SIZE, **prop} if prop.get("format") == "x-singer.decimal" else prop
+        for name, prop in schema.get("properties", {}).items()
+    }
+    return {**schema, "properties": properties}

@@ -7,30 +7,24 @@ import typing as t
 from tap_infinity.client import InfinityStream
 from tap_infinity.paging import OffsetPaging
 from tap_infinity.schemas.config import DGRP_FIELDS, NUMBER_FIELDS, ORGANISATION_FIELDS
+from tap_infinity.versions import VersionedTable
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context
 
-    from tap_infinity.conversion import Record
+    from tap_infinity.paging import Paging
     from tap_infinity.schemas import Field
 
 
-class TableStream(InfinityStream):
+class TableStream(VersionedTable, InfinityStream):
     """A table: full table per igrp, sorted by its key, ``limit``/``offset`` until a short page."""
 
     paging = OffsetPaging
+    #: No document shows igrp as a field of these routes: each row gets its partition's.
+    tap_fields = ("igrp",)
 
-    def display_fields(self) -> list[str] | None:
-        """The table's own fields: igrp is the partition's (see `post_process`), and no document
-        shows it as a field of these routes, so it is never asked for."""
-        display = super().display_fields()
-        return None if display is None else [name for name in display if name != "igrp"]
-
-    def post_process(self, row: Record, context: Context | None = None) -> Record:
-        """Table rows carry no igrp of their own: add the partition's."""
-        if context and row.get("igrp") is None:
-            row["igrp"] = context["igrp"]
-        return row
+    def stamp(self, context: Context | None, paging: Paging) -> list[tuple[str, t.Any]]:
+        return [("igrp", context["igrp"])] if context else []
 
 
 class DgrpsStream(TableStream):

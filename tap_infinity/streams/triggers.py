@@ -5,13 +5,11 @@ from __future__ import annotations
 import typing as t
 from functools import cached_property
 
-import orjson
 from typing_extensions import override
 
 from tap_infinity.client import InfinityStream
 from tap_infinity.dates import LocalDays
-from tap_infinity.http import BODY_ERRORS, PartitionSkipped, RetriesExhausted, describe, iter_lines
-from tap_infinity.paging import KeysetPaging, bookmark
+from tap_infinity.paging import KeysetPaging, LookbackPaging, bookmark
 from tap_infinity.schemas.triggers import ITEMISED_CALL_FIELDS, TRIGGER_FIELDS
 from tap_infinity.settings import CUSTOM_PREFIXES
 
@@ -52,19 +50,35 @@ class RowIdStream(InfinityStream):
 
     @cached_property
     def local_days(self) -> LocalDays:
-        return LocalDays(
-            self.config.get("start_date"), self.config.get("end_date"), self.config.get("timezone")
-        )
+        return LocalDays.of_settings(self.config)
 
     def base_params(self, context: Context | None) -> dict[str, t.Any]:
         params = super().base_params(context)
-        params.update(self.local_days.params())
         if self.config.get("exclude_pii_data"):
             params["excludePiiData"] = 1
         return params
 
-    def row_filter(self) -> t.Callable[[Row], bool] | None:
-        return self.local_days.keeps("triggerDatetime")
+    def request_records(self, context: Context | None) -> t.Iterator[t.Any]:
+        """With `lookback_days`, first the rows of the last days up to the bookmark again (they
+        may have changed since they were read: notes, scores, outcomes), then the new rows.
+
+        The lookback leaves the bookmark where it is (`_increment_stream_state`), so a sync
+        stopped during it or between the passes does it again next time and loses nothing.
+        """
+        paging = KeysetPaging.for_partition(self, context)
+        lookback = int(self.config.get("lookback_days", 0))
+        if lookback and paging.cursor:
+            recent = self.local_days.last(lookback)
+            if recent.end is None or recent.start is None or recent.start <= recent.end:
+                yield from self.read_pages(context, LookbackPaging(paging.where, paging.cursor, recent))
+        yield from self.read_pages(context, paging)
+
+    @override
+    def _increment_stream_state(self, latest_record: Row, *, context: Context | None = None) -> None:
+        """The bookmark never moves back: rows read again by the lookback are at or below it."""
+        state = self.get_context_state(context)
+        if latest_record["rowId"] > state.get("replication_key_value", -1):
+            super()._increment_stream_state(latest_record, context=context)  # type: ignore[arg-type]
 
 
 class TriggerStream(RowIdStream):
@@ -84,15 +98,8 @@ class TriggerStream(RowIdStream):
         found: set[str] = set()
         for context in self.partitions:
             params = {"format": "json", "sort[]": "rowId-desc", "limit": min(rows, self.page_size)}
-            request = self.build_prepared_request(method="GET", url=self.get_url(context), params=params)
-            try:
-                with self.send(request, context) as response:
-                    for line in iter_lines(response):
-                        found.update(key for key in orjson.loads(line) if key.startswith(CUSTOM_PREFIXES))
-            except (PartitionSkipped, RetriesExhausted, orjson.JSONDecodeError, *BODY_ERRORS) as exc:
-                self.logger.warning(
-                    "Could not sample custom fields of %s: %s", self.where(context), describe(exc)
-                )
+            for row in self.sample(context, params):
+                found.update(key for key in row if key.startswith(CUSTOM_PREFIXES))
         return sorted(found)
 
 
@@ -124,6 +131,36 @@ class TransactionsStream(TriggerStream):
     route = f"{_TRIGGERS}/transactions"
 
 
+class CallUsersStream(TriggerStream):
+    """Hosted PBX call user triggers (act = callUser)."""
+
+    name = "call_users"
+    route = f"{_TRIGGERS}/users"
+
+
+class CallsGoalsTransactionsStream(TriggerStream):
+    """The union of calls, goals and transactions: every trigger with call, goal or sale details."""
+
+    name = "calls_goals_transactions"
+    route = f"{_TRIGGERS}/callsGoalsTransactions"
+
+
+class TouchPointsStream(TriggerStream):
+    """Recent lands, calls and goals. The API keeps these only for the installation's trigger
+    retention period: older rows are gone from this route, not deleted rows (targets keep them),
+    and a bookmark older than the retention simply reads from where the route starts."""
+
+    name = "touch_points"
+    route = f"{_TRIGGERS}/touchPoints"
+
+
+class VisitsStream(TriggerStream):
+    """Visits: the landing triggers (act = land)."""
+
+    name = "visits"
+    route = f"{_TRIGGERS}/visits"
+
+
 class ItemisedCallsStream(RowIdStream):
     """One row per call with its charges; the rowId is the call trigger's."""
 
@@ -135,7 +172,11 @@ class ItemisedCallsStream(RowIdStream):
 TRIGGER_STREAMS: list[type[RowIdStream]] = [
     TriggersAllStream,
     CallsStream,
+    CallUsersStream,
     GoalsStream,
     TransactionsStream,
+    CallsGoalsTransactionsStream,
+    TouchPointsStream,
+    VisitsStream,
     ItemisedCallsStream,
 ]

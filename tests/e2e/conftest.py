@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from emulator import Emulator
@@ -35,8 +36,25 @@ def _as_postgres(args: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else args
 
 
+@pytest.fixture
+def postgres(postgres_server: dict[str, str], request: pytest.FixtureRequest) -> dict[str, str]:
+    """A database of the test's own on the session's server, as TARGET_POSTGRES_* settings: a
+    test never counts another test's rows."""
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:55]
+    with psycopg.connect(
+        host=postgres_server["TARGET_POSTGRES_HOST"],
+        port=int(postgres_server["TARGET_POSTGRES_PORT"]),
+        user=postgres_server["TARGET_POSTGRES_USER"],
+        dbname=postgres_server["TARGET_POSTGRES_DATABASE"],
+        autocommit=True,
+    ) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')  # type: ignore[arg-type]
+        conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+    return {**postgres_server, "TARGET_POSTGRES_DATABASE": name}
+
+
 @pytest.fixture(scope="session")
-def postgres() -> Iterator[dict[str, str]]:
+def postgres_server() -> Iterator[dict[str, str]]:
     """A PostgreSQL server of the test session's own, as TARGET_POSTGRES_* settings.
 
     Needs the server binaries, which `make test` installs (scripts/ensure-postgres).

@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from emulator import Emulator
-from scripts.pipeline import ROOT, meltano
+from scripts.pipeline import ROOT, add_recent_triggers, meltano
+from tests.helpers import BUSY_HOUR
 from tests.tap_runner import SyncResult, parse_messages
 
 pytestmark = pytest.mark.e2e
@@ -34,7 +35,10 @@ def environment_config(name: str) -> dict[str, Any]:
 def test_every_environment_syncs_every_selected_stream(name: str, tmp_path: Path) -> None:
     config = environment_config(name)
     igrps = {int(igrp): 1500 for igrp in config["igrps"]}
-    with Emulator(igrps, seed=17, username=config["username"], password="env-test-password") as emu:
+    with Emulator(
+        igrps, seed=17, username=config["username"], password="env-test-password", clock=lambda: BUSY_HOUR
+    ) as emu:
+        add_recent_triggers(emu)  # channel metrics read the last days
         env = {
             "MELTANO_ENVIRONMENT": name,
             "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
@@ -47,9 +51,11 @@ def test_every_environment_syncs_every_selected_stream(name: str, tmp_path: Path
     result = SyncResult(proc.returncode, proc.stdout, proc.stderr)
     parse_messages(proc.stdout, result)
     assert set(result.schemas) == set(SELECTED)
-    reads_chronicall = bool(config.get("chronicall_reports"))
+    needs = {"chronicall_reports": "chronicall_reports", "call_recordings": "recordings_url"}
     for stream in SELECTED:
-        if stream != "chronicall_reports" or reads_chronicall:
+        if stream in needs and not config.get(needs[stream]):
+            assert not result.records[stream], f"{name}: {stream} read without {needs[stream]}"
+        else:
             assert result.records[stream], f"{name}: no {stream} records"
     if "outcomeType-ne-value-V" in config.get("filters", []):  # prod: voids left out where they can be
         calls = result.records["calls"]

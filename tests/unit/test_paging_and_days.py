@@ -10,13 +10,14 @@ import pytest
 from singer_sdk.exceptions import FatalAPIError
 
 from tap_infinity.dates import LocalDays, local_midnight
-from tap_infinity.paging import KeysetPaging, OffsetPaging, bookmark
+from tap_infinity.paging import KeysetPaging, LookbackPaging, OffsetPaging, PassEnded, bookmark
 
 
 class Stream:
     """What paging reads of a stream: its key, its partition's name and state."""
 
     primary_keys = ("igrp", "dgrp", "phoneNumber")
+    local_days = LocalDays(None, None, "UTC")
 
     def __init__(self, state: dict[str, Any]) -> None:
         self.state = state
@@ -77,7 +78,7 @@ def test_local_midnight(zone: str, day: str, first: str) -> None:
 
 
 def test_local_days_are_asked_wider_and_kept_exactly() -> None:
-    days = LocalDays("2024-10-27", "2024-10-27", "Europe/London")
+    days = LocalDays(date(2024, 10, 27), date(2024, 10, 27), "Europe/London")
     assert days.params() == {"startDate": "2024-10-26", "endDate": "2024-10-28"}
     keeps = days.keeps("at")
     assert keeps is not None
@@ -85,7 +86,7 @@ def test_local_days_are_asked_wider_and_kept_exactly() -> None:
     outside = ["2024-10-26T22:59:59Z", "2024-10-28T00:00:00Z"]
     assert all(keeps({"at": at}) for at in inside) and not any(keeps({"at": at}) for at in outside)
     assert keeps({"at": None})  # nothing to judge by: kept
-    utc = LocalDays("2024-10-27", None, "UTC")
+    utc = LocalDays(date(2024, 10, 27), None, "UTC")
     assert utc.params() == {"startDate": "2024-10-27"} and utc.keeps("at") is None
 
 
@@ -98,3 +99,20 @@ def test_calendar_steps_and_clock_steps_across_dst() -> None:
     ).isoformat() == "2024-04-30T00:00:00+01:00"  # no 31st: the 30th
     january = local_midnight(date(2024, 1, 1), "Europe/London")
     assert (january + pendulum.duration(months=3)).isoformat() == "2024-04-01T00:00:00+01:00"
+
+
+def test_the_lookback_pass_reads_recent_days_and_ends_above_the_bookmark() -> None:
+    days = LocalDays(None, None, "UTC").last(3)
+    assert days.start == pendulum.today("UTC").date() - pendulum.duration(days=3)
+    paging = LookbackPaging("calls (igrp 101)", 500, days)
+    assert paging.params(100) == {
+        "sort[]": "rowId-asc",
+        "filter[]": ["rowId-gt-value-0"],
+        "limit": 100,
+        "startDate": days.start.isoformat(),
+    }
+    paging.advance({"rowId": 499})
+    with pytest.raises(PassEnded):
+        paging.advance({"rowId": 501})
+    later = LocalDays(date(2999, 1, 1), None, "UTC").last(3)
+    assert later.start == date(2999, 1, 1)  # never before start_date

@@ -1,0 +1,164 @@
+"""call_recordings over real HTTP: every recorded call's audio stored once, exactly, safely."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator import Emulator
+from tests.conftest import PASSWORD, USERNAME, tap_config
+from tests.helpers import truth
+from tests.tap_runner import discover, run_tap, select
+
+
+@pytest.fixture
+def emu() -> Iterator[Emulator]:
+    with Emulator({101: 900, 202: 300}, seed=23, username=USERNAME, password=PASSWORD) as emu:
+        yield emu
+
+
+def recorded_calls(emu: Emulator, igrp: int) -> list[int]:
+    return [int(r["rowId"]) for r in truth(emu, "calls", igrp) if r["rec"] == "1"]
+
+
+def sync(emu: Emulator, folder: str, state: dict[str, Any] | None = None, **overrides: Any) -> Any:
+    config = tap_config(emu, recordings_url=folder, **overrides)
+    return run_tap(config, select(discover(config), ["call_recordings"]), state)
+
+
+def test_every_recording_is_stored_once_with_its_size_and_hash(emu: Emulator, tmp_path: Path) -> None:
+    emu.clear_request_log()
+    first = sync(emu, str(tmp_path / "audio"))
+    records = {(r["igrp"], r["rowId"]): r for r in first.records["call_recordings"]}
+    expected = {(igrp, row_id) for igrp in emu.installations for row_id in recorded_calls(emu, igrp)}
+    assert set(records) == expected and len(expected) > 50
+    for (igrp, row_id), record in records.items():
+        audio = emu.recording(igrp, row_id)
+        assert audio is not None and record["status"] == "stored"
+        path = Path(record["url"].removeprefix("file://"))
+        assert path.parent == tmp_path / "audio" / str(igrp) and path.name.startswith(f"{row_id}.")
+        assert path.suffix in (".mp3", ".wav") and path.read_bytes() == audio
+        assert (record["bytes"], record["sha256"]) == (len(audio), hashlib.sha256(audio).hexdigest())
+        assert record["content_type"] in ("audio/mpeg", "audio/wav")
+    pages = [r for r in emu.request_log if r.path.endswith("/triggers/calls")]
+    assert pages and all(q.query["filter[]"][1:] == ["rec-eq-value-1"] for q in pages)
+    assert all(set(q.query["display[]"]) == {"igrp", "rowId", "triggerDatetime"} for q in pages)
+
+    # A rerun from the state downloads nothing, and neither does a full refresh.
+    emu.clear_request_log()
+    assert not sync(emu, str(tmp_path / "audio"), first.final_state).records["call_recordings"]
+    again = sync(emu, str(tmp_path / "audio"))
+    assert {r["status"] for r in again.records["call_recordings"]} == {"kept"}
+    assert [r["sha256"] for r in again.records["call_recordings"]] == [r["sha256"] for r in records.values()]
+    assert not [r for r in emu.request_log if "/callRecording/" in r.path]
+
+
+def test_a_recording_the_api_no_longer_has_is_missing_not_an_error(emu: Emulator, tmp_path: Path) -> None:
+    gone = recorded_calls(emu, 202)[3]
+    emu.delete_recording(202, gone)
+    result = sync(emu, str(tmp_path), igrps=[202])
+    record = next(r for r in result.records["call_recordings"] if r["rowId"] == gone)
+    assert (record["status"], record["url"], record["bytes"], record["sha256"]) == (
+        "missing",
+        None,
+        None,
+        None,
+    )
+    assert not list((tmp_path / "202").glob(f"{gone}.*"))
+    assert (
+        sum(r["status"] == "stored" for r in result.records["call_recordings"])
+        == len(recorded_calls(emu, 202)) - 1
+    )
+
+
+@pytest.mark.parametrize(
+    ("content_type", "disposition"),
+    [
+        ("audio/mpeg", 'attachment; filename="../../../../tmp/evil.sh"'),
+        ("application/x-sh", 'attachment; filename="/etc/cron.d/evil"'),
+        ("audio/mpeg; name=../../x", "attachment; filename*=UTF-8''..%2F..%2Fevil"),
+        ("../../../etc/passwd", ""),
+    ],
+)
+def test_nothing_the_server_sends_places_a_file_elsewhere(
+    emu: Emulator, tmp_path: Path, content_type: str, disposition: str
+) -> None:
+    emu.hostile_recordings(202, content_type=content_type, content_disposition=disposition)
+    root = tmp_path / "audio"
+    result = sync(emu, str(root), igrps=[202])
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    expected_ext = "mp3" if content_type.startswith("audio/mpeg") else "bin"
+    assert written == sorted(
+        Path("audio", "202", f"{r['rowId']}.{expected_ext}") for r in result.records["call_recordings"]
+    )
+    assert len(written) == len(recorded_calls(emu, 202))
+
+
+def test_without_a_location_the_stream_reads_nothing_and_says_so(emu: Emulator) -> None:
+    config = tap_config(emu)
+    emu.clear_request_log()
+    result = run_tap(config, select(discover(config), ["call_recordings"]))
+    assert not result.records["call_recordings"]
+    assert "call_recordings is selected but recordings_url is not set" in result.stderr
+    assert not [r for r in emu.request_log if "/triggers/calls" in r.path or "/callRecording/" in r.path]
+
+
+def test_a_body_cut_mid_recording_is_downloaded_again_whole(emu: Emulator, tmp_path: Path) -> None:
+    emu.fail_next("truncate", count=2, path_contains="/callRecording/")
+    result = sync(emu, str(tmp_path), igrps=[202])
+    assert "response broke off" in result.stderr
+    for record in result.records["call_recordings"]:
+        assert Path(record["url"].removeprefix("file://")).read_bytes() == emu.recording(202, record["rowId"])
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A real S3-compatible server (moto's server mode) on loopback, with one bucket."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "test-key",
+        "AWS_SECRET_ACCESS_KEY": "test-secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": endpoint,
+    }.items():
+        monkeypatch.setenv(name, value)
+    import boto3
+
+    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="recordings")
+    yield endpoint
+    server.stop()
+
+
+def test_recordings_go_to_s3(emu: Emulator, s3: str) -> None:
+    import boto3
+
+    first = sync(emu, "s3://recordings/infinity", igrps=[202])
+    records = first.records["call_recordings"]
+    assert {r["rowId"] for r in records} == set(recorded_calls(emu, 202))
+    bucket = boto3.client("s3", endpoint_url=s3)
+    for record in records:
+        assert (
+            record["url"]
+            == f"s3://recordings/infinity/202/{record['rowId']}.{record['url'].rsplit('.', 1)[-1]}"
+        )
+        key = record["url"].removeprefix("s3://recordings/")
+        body = bucket.get_object(Bucket="recordings", Key=key)["Body"].read()
+        assert (
+            body == emu.recording(202, record["rowId"])
+            and hashlib.sha256(body).hexdigest() == record["sha256"]
+        )
+    listed = bucket.list_objects_v2(Bucket="recordings")["Contents"]
+    assert len(listed) == len(records)  # nothing else: no temporary objects left behind
+    emu.clear_request_log()
+    again = sync(emu, "s3://recordings/infinity", igrps=[202])
+    assert {r["status"] for r in again.records["call_recordings"]} == {"kept"}
+    assert not [r for r in emu.request_log if "/callRecording/" in r.path]
