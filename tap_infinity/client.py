@@ -19,15 +19,13 @@ from singer_sdk.streams import RESTStream
 from typing_extensions import override
 
 from tap_infinity import interrupt
-from tap_infinity.conversion import ConversionError, RecordConverter
+from tap_infinity.conversion import ConversionError, RecordConverter, line_error
 from tap_infinity.direct_write import DirectWriteMixin
 from tap_infinity.http import (
     BODY_ERRORS,
     PartitionSkipped,
     RetriesExhausted,
     RetryPolicy,
-    TruncatedPage,
-    UnterminatedLine,
     api_message,
     describe,
     is_unreachable,
@@ -35,6 +33,7 @@ from tap_infinity.http import (
     tls_reason,
 )
 from tap_infinity.paging import Paging, PassEnded
+from tap_infinity.rules import route_filters
 from tap_infinity.schemas import UNPARSED, Field, build_schema, field_kinds
 from tap_infinity.settings import INFINITY_SETTINGS
 
@@ -224,6 +223,8 @@ class InfinityStream(DirectWriteMixin, HttpStream):
     tap_fields: t.ClassVar[tuple[str, ...]] = ()
     #: Whether the installation's pt_* / c_* fields belong in this stream's schema.
     accepts_custom_fields: t.ClassVar[bool] = False
+    #: Whether the `filters` setting applies (the trigger routes); `stream_filters` always do.
+    takes_filters: t.ClassVar[bool] = False
     # The converter already gives every value the schema's type; a second pass would only cost.
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
 
@@ -275,24 +276,16 @@ class InfinityStream(DirectWriteMixin, HttpStream):
 
     @cached_property
     def filters(self) -> list[str]:
-        """This stream's filter[]: its `stream_filters`, and those of `filters` that its route can
-        take (a filter on a field the route does not return is refused by the API)."""
-        fields = {name for name, _, _ in self.fields}
-        chosen = []
-        for expression in self.global_filters:
+        """This stream's filter[]; a filter its route cannot take is skipped, said once."""
+        sent, skipped = route_filters(
+            self.name, {name for name, _, _ in self.fields}, self.config, takes_filters=self.takes_filters
+        )
+        for expression in skipped:
             field = expression.split("-", 1)[0]
-            if field in fields:
-                chosen.append(expression)
-            else:
-                self.logger.info(
-                    "%s: filter %r not sent: this route returns no %r field", self.name, expression, field
-                )
-        return [*chosen, *(self.config.get("stream_filters") or {}).get(self.name, [])]
-
-    @property
-    def global_filters(self) -> list[str]:
-        """The `filters` setting this kind of stream takes (the trigger routes take them)."""
-        return []
+            self.logger.info(
+                "%s: filter %r not sent: this route returns no %r field", self.name, expression, field
+            )
+        return sent
 
     def is_selected(self, name: str) -> bool:
         return bool(self.mask.get(("properties", name), True))
@@ -393,7 +386,7 @@ class InfinityStream(DirectWriteMixin, HttpStream):
                         try:
                             record = convert(line)
                         except (msgspec.DecodeError, ConversionError) as exc:
-                            raise line_error(exc, line, self.where(context), paging) from None
+                            raise line_error(exc, line, self.where(context), paging.cursor) from None
                         try:
                             advance(record)  # checks the record before it goes out
                         except PassEnded:
@@ -416,13 +409,3 @@ class InfinityStream(DirectWriteMixin, HttpStream):
                 if received < remaining or paging.cursor == before:  # a short page, or no cursor
                     return
                 remaining = self.page_size
-
-
-def line_error(exc: Exception, line: bytes, where: str, paging: Paging) -> TruncatedPage | FatalAPIError:
-    """A line that does not decode: the end of a cut-off body (retried), else a fatal error
-    naming the stream, partition, the cursor before the line and the line's start."""
-    if isinstance(exc, msgspec.DecodeError) and isinstance(line, UnterminatedLine):
-        return TruncatedPage(f"body ended mid-line after {len(line)} bytes")
-    problem = str(exc) if isinstance(exc, ConversionError) else "is not JSON"
-    start = line[:80].decode("utf-8", "replace")
-    return FatalAPIError(f"{where}: the line after cursor {paging.cursor} {problem}; it starts {start!r}")

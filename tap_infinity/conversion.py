@@ -18,7 +18,9 @@ from datetime import date, datetime, time, timezone
 
 import msgspec
 import orjson
+from singer_sdk.exceptions import FatalAPIError
 
+from tap_infinity.http import TruncatedPage, UnterminatedLine
 from tap_infinity.schemas import DATE, DATETIME, DECIMAL, INTEGER, NUMBER, STRING, UNPARSED
 
 Record = dict[str, t.Any]
@@ -356,3 +358,13 @@ def error_offset(error: msgspec.DecodeError) -> int | None:
     """The byte msgspec says a line went wrong at, e.g. ``... (byte 1906)``."""
     found = _ERROR_AT.search(str(error))
     return int(found.group(1)) if found else None
+
+
+def line_error(exc: Exception, line: bytes, where: str, cursor: t.Any) -> TruncatedPage | FatalAPIError:
+    """A line that does not decode: the end of a cut-off body (retried), else a fatal error
+    naming the stream, partition, the cursor before the line and the line's start."""
+    if isinstance(exc, msgspec.DecodeError) and isinstance(line, UnterminatedLine):
+        return TruncatedPage(f"body ended mid-line after {len(line)} bytes")
+    problem = str(exc) if isinstance(exc, ConversionError) else "is not JSON"
+    start = line[:80].decode("utf-8", "replace")
+    return FatalAPIError(f"{where}: the line after cursor {cursor} {problem}; it starts {start!r}")

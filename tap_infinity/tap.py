@@ -14,16 +14,10 @@ from typing_extensions import override
 from tap_infinity import interrupt
 from tap_infinity.client import InfinityStream
 from tap_infinity.output import BufferedMsgSpecWriter
+from tap_infinity.rules import hide_secret_values, setting_errors, state_errors
 from tap_infinity.schemas import sized_decimals
 from tap_infinity.schemas.triggers import TRIGGER_FIELDS, custom_fields
-from tap_infinity.settings import (
-    CUSTOM_PREFIXES,
-    INFINITY_SETTINGS,
-    SETTINGS_SCHEMA,
-    hide_secret_values,
-    setting_errors,
-    state_errors,
-)
+from tap_infinity.settings import CUSTOM_PREFIXES, INFINITY_SETTINGS, SETTINGS_SCHEMA
 from tap_infinity.streams.chronicall import ChronicallReportsStream
 from tap_infinity.streams.config import TABLE_STREAMS
 from tap_infinity.streams.metrics import DOCUMENTED_METRICS, ChannelMetricsStream, metric_columns_of

@@ -489,7 +489,12 @@ def test_a_window_is_read_again_until_it_has_settled(
     assert agent1_calls(first, first_asked) == counted - 1  # the call had not ended yet
     if settle == "PT2H":
         assert agent1_calls(second, second_asked) == counted  # read again, now with the call
-        assert bookmarks(first.final_state)[AGENT_TALKING_SUMMARY_KEY] is None  # nothing settled yet
+        # Settled: the windows that ended 2 hours before the first sync, from start_date's midnight
+        # on (none when the window is among the day's first hours); not this one.
+        settled_to = end - timedelta(hours=2)
+        midnight = datetime.combine(window[0].date(), datetime.min.time(), timezone.utc)
+        expected_mark = settled_to.isoformat() if settled_to >= midnight + timedelta(hours=1) else None
+        assert bookmarks(first.final_state)[AGENT_TALKING_SUMMARY_KEY] == expected_mark
     else:
         assert agent1_calls(second, second_asked) is None  # never read again: the call is never counted
         assert bookmarks(first.final_state)[AGENT_TALKING_SUMMARY_KEY] == end.isoformat()

@@ -17,9 +17,9 @@ from typing_extensions import override
 from tap_infinity.client import HttpStream
 from tap_infinity.dates import local_midnight
 from tap_infinity.http import PartitionSkipped
+from tap_infinity.rules import parse_duration
 from tap_infinity.schemas import UNPARSED
 from tap_infinity.schemas.chronicall import column_name, report_row_schema
-from tap_infinity.settings import parse_duration
 
 if t.TYPE_CHECKING:
     from singer_sdk.helpers.types import Context

@@ -29,6 +29,7 @@ class RowIdStream(InfinityStream):
     primary_keys: t.ClassVar[list[str]] = ["igrp", "rowId"]
     replication_key = "rowId"
     is_sorted = True
+    takes_filters = True
 
     @override
     def _write_starting_replication_value(self, context: Context | None) -> None:
@@ -43,10 +44,6 @@ class RowIdStream(InfinityStream):
         self.logger.info(
             "%s: reading %s", self.where(context), f"after rowId {after}" if after else "from the first row"
         )
-
-    @property
-    def global_filters(self) -> list[str]:
-        return list(self.config.get("filters", []))
 
     @cached_property
     def local_days(self) -> LocalDays:

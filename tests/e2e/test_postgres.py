@@ -5,7 +5,7 @@ Meltano keeps the state between runs (in the test's own system database), as in 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,6 +37,27 @@ def counts(postgres: dict[str, str], streams: list[str]) -> dict[str, int]:
 
 def newest_batch(postgres: dict[str, str], stream: str) -> Any:
     return query(postgres, f'SELECT max(_sdc_batched_at) FROM infinity."{stream}"')[0][0]
+
+
+def written_since(postgres: dict[str, str], loaded_at: Any) -> list[tuple[int, int]]:
+    """(igrp, rowId) of the trigger rows a run after `loaded_at` wrote."""
+    rows = query(
+        postgres,
+        f"SELECT igrp, \"rowId\" FROM infinity.triggers_all WHERE _sdc_batched_at > '{loaded_at}' "
+        'ORDER BY igrp, "rowId"',
+    )
+    return [(int(igrp), int(row_id)) for igrp, row_id in rows]
+
+
+def lookback_keys(emu: Emulator, zone: ZoneInfo, days: int) -> list[tuple[int, int]]:
+    """(igrp, rowId) of the triggers dated today or in the `days` days before, in `zone`."""
+    first = (datetime.now(zone).date() - timedelta(days=days)).isoformat()
+    return sorted(
+        (igrp, int(row["rowId"]))
+        for igrp in emu.installations
+        for row in emu.rows(f"/reports/v2/igrps/{igrp}/triggers/all", {"tz": zone.key})
+        if row["triggerDatetime"][:10] >= first
+    )
 
 
 def test_incremental_pipeline_into_postgres(
@@ -76,23 +97,24 @@ def test_incremental_pipeline_into_postgres(
     for row_id, stored_time in stored:
         assert stored_time.replace(tzinfo=timezone.utc) == api_times[row_id], row_id
 
-    # A rerun finds nothing new: no trigger row is written again.
+    # A rerun writes again only the rows of dev's lookback (today and the 3 days before, in
+    # London), and no other trigger row.
     loaded_at = newest_batch(postgres, "triggers_all")
     meltano(RUN, env)
     assert counts(postgres, list(expected)) == expected
-    assert newest_batch(postgres, "triggers_all") == loaded_at
+    in_lookback = lookback_keys(emu, zone, int(dev_config()["lookback_days"]))
+    assert in_lookback  # the emulator holds recent triggers (scripts/pipeline.add_recent_triggers)
+    assert written_since(postgres, loaded_at) == in_lookback
 
-    # New triggers (some dated weeks back) arrive: the next run loads exactly those.
+    # New triggers (some dated weeks back) arrive: the next run loads exactly those (and the
+    # lookback again).
+    loaded_at = newest_batch(postgres, "triggers_all")
     appended = emu.append_triggers(101, 700, late_fraction=0.4) + emu.append_triggers(202, 90)
     meltano(RUN, env)
     expected = expected_counts(emu)
     assert counts(postgres, list(expected)) == expected
-    fresh = query(
-        postgres,
-        f"SELECT igrp, \"rowId\" FROM infinity.triggers_all WHERE _sdc_batched_at > '{loaded_at}' "
-        'ORDER BY igrp, "rowId"',
-    )
-    assert fresh == sorted((int(r["igrp"]), int(r["rowId"])) for r in appended)
+    new_keys = {(int(r["igrp"]), int(r["rowId"])) for r in appended}
+    assert written_since(postgres, loaded_at) == sorted(new_keys | set(in_lookback))
 
     # A full refresh re-emits everything: the primary keys keep one row each.
     meltano([*RUN[:1], "--full-refresh", *RUN[1:]], env)

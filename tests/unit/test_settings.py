@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tap_infinity.settings import parse_duration, setting_errors, state_errors
+from tap_infinity.rules import parse_duration, setting_errors, state_errors
 from tap_infinity.tap import stream_filter_errors
 
 INFINITY = {"username": "u", "password": "p", "igrps": [101]}
