@@ -8,6 +8,9 @@ INSTALLED := $(VENV)/.installed
 MELTANO_VENV := .venv-meltano
 MELTANO := $(MELTANO_VENV)/bin/meltano
 PLUGINS_INSTALLED := .meltano/.installed
+# Tests run in parallel (pytest-xdist); worksteal evens out the few long end-to-end tests.
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist worksteal
 
 .PHONY: install meltano postgres demo test test-fast e2e lint bench clean
 
@@ -38,13 +41,13 @@ demo: $(INSTALLED) $(PLUGINS_INSTALLED)
 	$(PY) -m scripts.demo
 
 test: $(INSTALLED) $(PLUGINS_INSTALLED) postgres
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_PARALLEL)
 
 test-fast: $(INSTALLED)
-	$(PY) -m pytest -m "not e2e"
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not e2e"
 
 e2e: $(INSTALLED) $(PLUGINS_INSTALLED) postgres
-	$(PY) -m pytest -m e2e
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m e2e
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check tap_infinity tests scripts emulator
