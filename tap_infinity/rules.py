@@ -58,6 +58,13 @@ def setting_errors(config: t.Mapping[str, t.Any]) -> list[str]:
     stream_filters = config.get("stream_filters") or {}
     for stream, values in stream_filters.items() if isinstance(stream_filters, dict) else ():
         errors += filter_errors(f"stream_filters.{stream}", values if isinstance(values, list) else [values])
+    if config.get("stream_maps") and config.get("batch_config"):
+        # The SDK writes BATCH files without applying the maps (meltano/sdk#1117): fields a map
+        # hashes or drops would reach the target raw while the SCHEMA says otherwise.
+        errors.append(
+            "Settings stream_maps and batch_config: the SDK writes BATCH files without applying "
+            "stream maps (sdk#1117), so mapped or removed fields would reach the target; use one"
+        )
     for name in config.get("custom_fields", []):
         if not str(name).startswith(CUSTOM_PREFIXES):
             errors.append(f"Setting custom_fields: {name!r} does not start with pt_ or c_")

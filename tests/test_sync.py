@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import gzip
+import hashlib
 import json
 import random
+import re
 import signal
 import subprocess
 from datetime import datetime, timedelta, timezone
@@ -274,6 +276,54 @@ def test_batch_messages_hold_every_row(emulator: Emulator, tmp_path: Path) -> No
     assert manifests
     assert [r["rowId"] for r in rows] == [int(r["rowId"]) for r in expected]
     assert [r["txv"] for r in rows] == [r["txv"] or None for r in expected]  # money: the exact text
+
+
+def test_stream_maps_with_batch_are_refused_before_any_request(emulator: Emulator, tmp_path: Path) -> None:
+    """With both set, the SDK's BATCH files hold the raw values the maps hash or drop (sdk#1117):
+    a phone number hashed in SCHEMA would load in clear. The tap stops at start-up instead."""
+    batch_config = {"encoding": {"format": "jsonl"}, "storage": {"root": f"file://{tmp_path}"}}
+    maps = {"calls": {"srcPhoneNumber": "md5(srcPhoneNumber) if srcPhoneNumber else None"}}
+    catalog = select(discover(tap_config(emulator)), ["calls"])
+    emulator.clear_request_log()
+    result = run_tap(
+        tap_config(emulator, igrps=[202], batch_config=batch_config, stream_maps=maps), catalog, check=False
+    )
+    assert result.returncode == 1
+    assert (
+        "Settings stream_maps and batch_config: the SDK writes BATCH files without applying" in result.stderr
+    )
+    assert not result.records and not list(tmp_path.iterdir()) and not emulator.request_log
+
+
+def test_the_readmes_phone_hash_survives_rows_without_a_phone(
+    emulator: Emulator, all_streams_catalog: dict[str, Any]
+) -> None:
+    """Page views have no srcPhoneNumber: plain md5() of it stops the sync (the SDK's mapper),
+    the README's null-safe form hashes the calls and leaves the rest null."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    expression = re.search(r'srcPhoneNumber: "(md5\(srcPhoneNumber\)[^"]*)"', readme)
+    assert expression and "else None" in expression.group(1)
+    catalog = select(all_streams_catalog, ["triggers_all"])
+    plain = run_tap(
+        tap_config(
+            emulator, igrps=[202], stream_maps={"triggers_all": {"srcPhoneNumber": "md5(srcPhoneNumber)"}}
+        ),
+        catalog,
+        check=False,
+    )
+    assert plain.returncode != 0
+    safe = run_tap(
+        tap_config(
+            emulator, igrps=[202], stream_maps={"triggers_all": {"srcPhoneNumber": expression.group(1)}}
+        ),
+        catalog,
+    )
+    expected = {int(r["rowId"]): r["srcPhoneNumber"] for r in truth(emulator, "triggers_all", 202)}
+    assert len(safe.records["triggers_all"]) == len(expected)
+    for record in safe.records["triggers_all"]:
+        phone = expected[record["rowId"]]
+        assert record["srcPhoneNumber"] == (hashlib.md5(phone.encode()).hexdigest() if phone else None)
+    assert any(expected.values()) and not all(expected.values())  # both kinds of row were met
 
 
 def test_filters_go_only_where_the_route_has_the_field(emulator: Emulator, all_streams_catalog: Any) -> None:
