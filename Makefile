@@ -56,6 +56,7 @@ lint: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(PY) -m scripts.bench
+	$(PY) -m scripts.bench_latency
 
 clean:
 	rm -rf $(VENV) $(MELTANO_VENV) .meltano output .pytest_cache .mypy_cache .ruff_cache

@@ -158,6 +158,9 @@ Test controls
   corrupt_row applies to trigger routes (not itemisedCalls). Control routes /_emulator/* are
   loopback-only, never faulted and not in request_log. A "truncate" fault on a body under 2
   bytes resets instead.
+- set_latency(first_byte_seconds, bytes_per_second) (flags --first-byte, --bandwidth): every API
+  answer waits before its status line and sends its body at that rate, as a distant API does
+  (the benchmark's latency-bound runs); control routes answer at once.
 """
 
 from .emulator import Emulator

@@ -77,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--pbx", type=_pbx, default=None, help="IGRP:KIND,... PBX kind per igrp (pbx, idle, none)"
     )
+    parser.add_argument("--first-byte", type=float, default=0.0, help="seconds before each API answer")
+    parser.add_argument(
+        "--bandwidth", type=float, default=0.0, help="bytes/s of each answer's body (0: no cap)"
+    )
     args = parser.parse_args(argv)
 
     emu = Emulator(
@@ -94,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.clock is not None:
         emu.set_clock(args.clock)
+    emu.set_latency(args.first_byte, args.bandwidth)
     if args.fault_rate:
         emu.set_faults(rate=args.fault_rate, kinds=tuple(k for k in args.fault_kinds.split(",") if k))
     stopping = threading.Event()

@@ -7,6 +7,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -29,6 +30,14 @@ except ModuleNotFoundError as exc:  # the Chronicall model is written separately
     if exc.name != f"{__package__}.chronicall":
         raise
     ChronicallModel = None  # type: ignore[assignment,misc]
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Time to first byte and bandwidth of every API answer (control routes excepted)."""
+
+    first_byte_seconds: float = 0.0
+    bytes_per_second: float = 0.0
 
 
 class Emulator:
@@ -84,6 +93,7 @@ class Emulator:
             self.pbx,
         )
         self.faults = FaultInjector()
+        self.latency = Latency()
         self.chronicall = ChronicallModel(api_key=chronicall_api_key, seed=seed) if ChronicallModel else None
         self._append_lock = threading.Lock()
         self._log_lock = threading.Lock()
@@ -264,6 +274,11 @@ class Emulator:
         self.stores[igrp].corrupt_line(int(row_id), data.encode("utf-8"))
 
     # -- faults and the request log -------------------------------------------------------------
+
+    def set_latency(self, first_byte_seconds: float = 0.0, bytes_per_second: float = 0.0) -> None:
+        """Every API answer waits `first_byte_seconds` before its status line, and its body goes
+        out at `bytes_per_second` (0: no cap): a real API's page takes seconds, not milliseconds."""
+        self.latency = Latency(first_byte_seconds, bytes_per_second)
 
     def set_faults(
         self,

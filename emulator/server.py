@@ -212,6 +212,8 @@ class Handler(BaseHTTPRequestHandler):
         kind = fault.kind if fault else None
         if kind == "slow":
             time.sleep(fault.slow_seconds)
+        if not self.path.startswith(CONTROL_PREFIX):
+            time.sleep(self.server.emulator.latency.first_byte_seconds)
         parts = reply.parts
         chunked = kind == "chunked-cut"
         self.send_response(reply.status)
@@ -249,6 +251,9 @@ class Handler(BaseHTTPRequestHandler):
                 size += len(part)
             if buf and (size >= CHUNK_BYTES or not part):
                 block = b"".join(buf)
+                if bandwidth := self.server.emulator.latency.bytes_per_second:
+                    self.wfile.flush()
+                    time.sleep(len(block) / bandwidth)  # the time this block takes on the wire
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(block), block) if chunked else block)
                 buf, size = [], 0
 

@@ -10,7 +10,6 @@ from functools import cached_property
 from urllib.parse import urlparse
 
 import msgspec
-import orjson
 import requests
 from requests.auth import HTTPBasicAuth
 from singer_sdk.exceptions import FatalAPIError, RetriableAPIError
@@ -19,7 +18,7 @@ from singer_sdk.streams import RESTStream
 from typing_extensions import override
 
 from tap_infinity import interrupt
-from tap_infinity.conversion import ConversionError, RecordConverter, line_error
+from tap_infinity.conversion import ConversionError, RecordConverter, line_error, loads_mended
 from tap_infinity.direct_write import DirectWriteMixin
 from tap_infinity.http import (
     BODY_ERRORS,
@@ -333,8 +332,8 @@ class InfinityStream(DirectWriteMixin, HttpStream):
         try:
             with self.send(request, context) as response:
                 for line in iter_lines(response):
-                    yield orjson.loads(line)
-        except (PartitionSkipped, RetriesExhausted, orjson.JSONDecodeError, *BODY_ERRORS) as exc:
+                    yield loads_mended(line)
+        except (PartitionSkipped, RetriesExhausted, msgspec.DecodeError, *BODY_ERRORS) as exc:
             self.logger.warning("Could not sample %s: %s", self.where(context), describe(exc))
 
     def stamp(self, context: Context | None, paging: Paging) -> list[tuple[str, t.Any]]:

@@ -354,6 +354,23 @@ def _embedded_end(line: bytes, start: int) -> int | None:
         at += 1
 
 
+def loads_mended(line: bytes) -> t.Any:
+    """A line as plain JSON values (discovery's samples), with unescaped embedded JSON mended
+    as the converter mends it; msgspec.DecodeError when it cannot be."""
+    first: msgspec.DecodeError | None = None
+    for _ in range(_MOST_REPAIRS + 1):
+        try:
+            return msgspec.json.decode(line)
+        except msgspec.DecodeError as error:
+            first = first or error
+            at = error_offset(error)
+            escaped = escape_embedded_json(line, at) if at is not None else None
+            if escaped is None:
+                raise first from None
+            line = escaped[0]
+    raise first or msgspec.DecodeError(line[:80])
+
+
 def error_offset(error: msgspec.DecodeError) -> int | None:
     """The byte msgspec says a line went wrong at, e.g. ``... (byte 1906)``."""
     found = _ERROR_AT.search(str(error))

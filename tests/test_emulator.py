@@ -683,3 +683,19 @@ def test_command_line_serves_until_sigterm():
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert out == "" and err == ""
+
+
+def test_latency_delays_answers_and_caps_their_bandwidth():
+    """The benchmark's distant API: time to first byte, then the body at a capped rate."""
+    with Emulator({101: 400}, seed=3, username=USER, password=PASSWORD) as e:
+        params = {"format": "json", "limit": 200}
+        started = time.perf_counter()
+        fast = session().get(triggers_url(e), params=params)
+        fast_seconds = time.perf_counter() - started
+        e.set_latency(first_byte_seconds=0.5, bytes_per_second=len(fast.content) / 0.5)
+        started = time.perf_counter()
+        slow = session().get(triggers_url(e), params=params)
+        slow_seconds = time.perf_counter() - started
+        assert slow.content == fast.content
+        assert slow_seconds >= 0.5 + 0.5 * 0.9 > fast_seconds
+        assert session().get(f"{e.url}/_emulator/clock").elapsed.total_seconds() < 0.5  # control: at once

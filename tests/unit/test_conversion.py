@@ -9,7 +9,14 @@ from typing import Any
 import msgspec
 import pytest
 
-from tap_infinity.conversion import ConversionError, RecordConverter, api_instant, escape_embedded_json
+from emulator.documented import DOC_002_NOTES, DOC_002_TRIGGER_LINES
+from tap_infinity.conversion import (
+    ConversionError,
+    RecordConverter,
+    api_instant,
+    escape_embedded_json,
+    loads_mended,
+)
 from tap_infinity.schemas import DATETIME, DECIMAL, INTEGER, NUMBER, STRING, UNPARSED
 
 KINDS = {
@@ -190,3 +197,16 @@ def test_api_instants(value: str, instant: str | None) -> None:
 def test_what_is_not_a_datetime_is_refused(value: str) -> None:
     with pytest.raises(ValueError):
         api_instant(value)
+
+
+def test_samples_read_the_documents_lines_with_their_notes_whole() -> None:
+    """Discovery's sample of doc 002's own lines: every key, and notes as the text it spells."""
+    for line in DOC_002_TRIGGER_LINES:
+        row = loads_mended(line)
+        assert row["notes"] == DOC_002_NOTES
+        assert row["rowId"] and "triggerDatetime" in row
+
+
+def test_a_sample_line_that_cannot_be_mended_still_fails() -> None:
+    with pytest.raises(msgspec.DecodeError):
+        loads_mended(b'{"rowId":"1","notes":"[{"note": "cut off')

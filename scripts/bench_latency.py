@@ -1,0 +1,116 @@
+"""Latency-bound benchmark: one tap job over 8 installations against 4 parallel jobs of 2 each.
+
+The real API answers a 10,000-row page in seconds, not milliseconds, so a sync of many
+installations spends most of its time waiting. The emulator waits `--first-byte` seconds before
+every answer; one job reads the igrps one after another, four jobs (one process each, as four
+`meltano run` jobs with their own state ids would) read them at once. Prints each run's wall
+time, records and the CPU it used.
+
+    python -m scripts.bench_latency [--igrps 8] [--rows 15000] [--jobs 4] [--first-byte 1.0]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from scripts.bench import PASSWORD, ROOT, USERNAME
+from scripts.procstats import ProcessRun, run_and_measure
+
+
+def start_emulator(igrps: list[int], rows: int, first_byte: float) -> tuple[subprocess.Popen[str], str]:
+    counts = ",".join(f"{igrp}:{rows}" for igrp in igrps)
+    args = ["--port", "0", "--igrps", counts, "--username", USERNAME, "--password", PASSWORD]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emulator", *args, "--first-byte", str(first_byte)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if not line.startswith("READY "):
+        raise SystemExit(f"emulator did not start: {line!r}")
+    return proc, line.split()[1]
+
+
+def tap_job(url: str, igrps: list[int], catalog: Path, directory: Path) -> list[str]:
+    config = directory / f"config-{igrps[0]}.json"
+    settings = {"username": USERNAME, "password": PASSWORD, "igrps": igrps, "api_url": url}
+    config.write_text(json.dumps(settings))
+    return [sys.executable, "-m", "tap_infinity", "--config", str(config), "--catalog", str(catalog)]
+
+
+def triggers_all_catalog(url: str, igrp: int, directory: Path) -> Path:
+    """The discovered catalog with triggers_all selected (discovery is not what is measured)."""
+    config = directory / "discover.json"
+    settings = {"username": USERNAME, "password": PASSWORD, "igrps": [igrp], "api_url": url}
+    config.write_text(json.dumps(settings))
+    found = subprocess.run(
+        [sys.executable, "-m", "tap_infinity", "--config", str(config), "--discover"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    catalog = json.loads(found.stdout)
+    for entry in catalog["streams"]:
+        for item in entry["metadata"]:
+            if not item["breadcrumb"]:
+                item["metadata"]["selected"] = entry["tap_stream_id"] == "triggers_all"
+    path = directory / "catalog.json"
+    path.write_text(json.dumps(catalog))
+    return path
+
+
+def run_jobs(commands: list[list[str]]) -> tuple[float, list[ProcessRun]]:
+    """Runs the commands at once; the wall time of them all, and each one's measures."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(len(commands)) as pool:
+        runs = list(pool.map(lambda cmd: run_and_measure("tap", cmd, cwd=ROOT), commands))
+    return time.perf_counter() - started, runs
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--igrps", type=int, default=8)
+    parser.add_argument("--rows", type=int, default=15_000, help="triggers per igrp")
+    parser.add_argument("--jobs", type=int, default=4)
+    parser.add_argument("--first-byte", type=float, default=1.0, help="seconds before each answer")
+    args = parser.parse_args()
+
+    igrps = [101 + n for n in range(args.igrps)]
+    emulator, url = start_emulator(igrps, args.rows, args.first_byte)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            directory = Path(tmp)
+            catalog = triggers_all_catalog(url, igrps[0], directory)
+            one_wall, one = run_jobs([tap_job(url, igrps, catalog, directory)])
+            shares = [igrps[n :: args.jobs] for n in range(args.jobs)]
+            par_wall, par = run_jobs([tap_job(url, share, catalog, directory) for share in shares])
+    finally:
+        emulator.terminate()
+        emulator.wait()
+
+    expected = args.igrps * args.rows
+    for label, wall, runs in (("1 job", one_wall, one), (f"{args.jobs} jobs", par_wall, par)):
+        records = sum(r.records for r in runs)
+        if records != expected:
+            raise SystemExit(f"{label}: {records} records, not the {expected} triggers served")
+        cpu = sum(r.cpu_seconds for r in runs)
+        print(
+            f"{label:7} {args.igrps} igrps x {args.rows} triggers, {args.first_byte:g} s to first byte: "
+            f"{wall:6.2f} s wall, {records / wall:8.0f} records/s, CPU {cpu:5.2f} s"
+        )
+    print(f"speed-up of {args.jobs} parallel jobs: {one_wall / par_wall:.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
