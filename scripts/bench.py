@@ -23,21 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 USERNAME, PASSWORD, IGRP = "bench.user@example.com", "bench-password", 101
 
 
-def start_emulator(rows: int) -> tuple[subprocess.Popen[str], str]:
+def start_emulator(igrps: dict[int, int], *flags: str) -> tuple[subprocess.Popen[str], str]:
+    """The emulator as its own process serving `igrps` (igrp: triggers); its URL."""
+    counts = ",".join(f"{igrp}:{rows}" for igrp, rows in igrps.items())
+    args = ["--port", "0", "--igrps", counts, "--username", USERNAME, "--password", PASSWORD, *flags]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "emulator",
-            "--port",
-            "0",
-            "--igrps",
-            f"{IGRP}:{rows}",
-            "--username",
-            USERNAME,
-            "--password",
-            PASSWORD,
-        ],
+        [sys.executable, "-m", "emulator", *args],
         stdout=subprocess.PIPE,
         text=True,
         cwd=ROOT,
@@ -49,11 +40,16 @@ def start_emulator(rows: int) -> tuple[subprocess.Popen[str], str]:
     return proc, line.split()[1]
 
 
-def tap_command(url: str, directory: Path, profile: str | None) -> list[str]:
-    config = directory / "config.json"
-    config.write_text(
-        json.dumps({"username": USERNAME, "password": PASSWORD, "igrps": [IGRP], "api_url": url})
-    )
+def write_config(directory: Path, name: str, url: str, igrps: list[int]) -> Path:
+    config = directory / name
+    settings = {"username": USERNAME, "password": PASSWORD, "igrps": igrps, "api_url": url}
+    config.write_text(json.dumps(settings))
+    return config
+
+
+def triggers_all_catalog(url: str, igrp: int, directory: Path) -> Path:
+    """The discovered catalog with only triggers_all selected (discovery is not measured)."""
+    config = write_config(directory, "discover.json", url, [igrp])
     discovered = subprocess.run(
         [sys.executable, "-m", "tap_infinity", "--config", str(config), "--discover"],
         capture_output=True,
@@ -66,10 +62,16 @@ def tap_command(url: str, directory: Path, profile: str | None) -> list[str]:
         for item in entry["metadata"]:
             if not item["breadcrumb"]:
                 item["metadata"]["selected"] = entry["tap_stream_id"] == "triggers_all"
-    catalog_path = directory / "catalog.json"
-    catalog_path.write_text(json.dumps(catalog))
+    path = directory / "catalog.json"
+    path.write_text(json.dumps(catalog))
+    return path
+
+
+def tap_command(url: str, directory: Path, profile: str | None) -> list[str]:
+    config = write_config(directory, "config.json", url, [IGRP])
+    catalog = triggers_all_catalog(url, IGRP, directory)
     runner = [sys.executable, "-m", "cProfile", "-o", profile] if profile else [sys.executable]
-    return [*runner, "-m", "tap_infinity", "--config", str(config), "--catalog", str(catalog_path)]
+    return [*runner, "-m", "tap_infinity", "--config", str(config), "--catalog", str(catalog)]
 
 
 def main() -> int:
@@ -79,7 +81,7 @@ def main() -> int:
     parser.add_argument("--profile", help="write a cProfile of the (last) tap run to this file")
     args = parser.parse_args()
 
-    emulator, url = start_emulator(args.rows)
+    emulator, url = start_emulator({IGRP: args.rows})
     try:
         with tempfile.TemporaryDirectory() as tmp:
             tap = tap_command(url, Path(tmp), args.profile)

@@ -12,61 +12,19 @@ time, records and the CPU it used.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from scripts.bench import PASSWORD, ROOT, USERNAME
+from scripts.bench import ROOT, start_emulator, triggers_all_catalog, write_config
 from scripts.procstats import ProcessRun, run_and_measure
 
 
-def start_emulator(igrps: list[int], rows: int, first_byte: float) -> tuple[subprocess.Popen[str], str]:
-    counts = ",".join(f"{igrp}:{rows}" for igrp in igrps)
-    args = ["--port", "0", "--igrps", counts, "--username", USERNAME, "--password", PASSWORD]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "emulator", *args, "--first-byte", str(first_byte)],
-        stdout=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.startswith("READY "):
-        raise SystemExit(f"emulator did not start: {line!r}")
-    return proc, line.split()[1]
-
-
 def tap_job(url: str, igrps: list[int], catalog: Path, directory: Path) -> list[str]:
-    config = directory / f"config-{igrps[0]}.json"
-    settings = {"username": USERNAME, "password": PASSWORD, "igrps": igrps, "api_url": url}
-    config.write_text(json.dumps(settings))
+    config = write_config(directory, f"config-{igrps[0]}.json", url, igrps)
     return [sys.executable, "-m", "tap_infinity", "--config", str(config), "--catalog", str(catalog)]
-
-
-def triggers_all_catalog(url: str, igrp: int, directory: Path) -> Path:
-    """The discovered catalog with triggers_all selected (discovery is not what is measured)."""
-    config = directory / "discover.json"
-    settings = {"username": USERNAME, "password": PASSWORD, "igrps": [igrp], "api_url": url}
-    config.write_text(json.dumps(settings))
-    found = subprocess.run(
-        [sys.executable, "-m", "tap_infinity", "--config", str(config), "--discover"],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    catalog = json.loads(found.stdout)
-    for entry in catalog["streams"]:
-        for item in entry["metadata"]:
-            if not item["breadcrumb"]:
-                item["metadata"]["selected"] = entry["tap_stream_id"] == "triggers_all"
-    path = directory / "catalog.json"
-    path.write_text(json.dumps(catalog))
-    return path
 
 
 def run_jobs(commands: list[list[str]]) -> tuple[float, list[ProcessRun]]:
@@ -86,7 +44,7 @@ def main() -> int:
     args = parser.parse_args()
 
     igrps = [101 + n for n in range(args.igrps)]
-    emulator, url = start_emulator(igrps, args.rows, args.first_byte)
+    emulator, url = start_emulator(dict.fromkeys(igrps, args.rows), "--first-byte", str(args.first_byte))
     try:
         with tempfile.TemporaryDirectory() as tmp:
             directory = Path(tmp)
