@@ -18,6 +18,7 @@ from singer_sdk.streams import RESTStream
 from typing_extensions import override
 
 from tap_infinity import interrupt
+from tap_infinity.batch_files import BatchFilesMixin
 from tap_infinity.conversion import ConversionError, RecordConverter, line_error, loads_mended
 from tap_infinity.direct_write import DirectWriteMixin
 from tap_infinity.http import (
@@ -41,7 +42,7 @@ if t.TYPE_CHECKING:
     from singer_sdk.tap_base import Tap
 
 
-class HttpStream(RESTStream[t.Any]):
+class HttpStream(BatchFilesMixin, RESTStream[t.Any]):
     """What the Infinity and Chronicall streams share: timeout, TLS, Retry-After aware retries,
     one `send` and one `validate_response`, and skipping a partition the API refuses."""
 

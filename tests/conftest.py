@@ -46,3 +46,29 @@ def fresh_emulator() -> Iterator[Emulator]:
 @pytest.fixture
 def config(emulator: Emulator) -> dict[str, Any]:
     return tap_config(emulator)
+
+
+@pytest.fixture
+def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A real S3-compatible server (moto's server mode) on loopback, with buckets `recordings`
+    and `batches`; the AWS_* environment points at it (and so at child processes)."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "test-key",
+        "AWS_SECRET_ACCESS_KEY": "test-secret",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": endpoint,
+    }.items():
+        monkeypatch.setenv(name, value)
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=endpoint)
+    for bucket in ("recordings", "batches"):
+        client.create_bucket(Bucket=bucket)
+    yield endpoint
+    server.stop()

@@ -115,29 +115,6 @@ def test_a_body_cut_mid_recording_is_downloaded_again_whole(emu: Emulator, tmp_p
         assert Path(record["url"].removeprefix("file://")).read_bytes() == emu.recording(202, record["rowId"])
 
 
-@pytest.fixture
-def s3(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A real S3-compatible server (moto's server mode) on loopback, with one bucket."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "test-key",
-        "AWS_SECRET_ACCESS_KEY": "test-secret",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ENDPOINT_URL": endpoint,
-    }.items():
-        monkeypatch.setenv(name, value)
-    import boto3
-
-    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="recordings")
-    yield endpoint
-    server.stop()
-
-
 def test_recordings_go_to_s3(emu: Emulator, s3: str) -> None:
     import boto3
 

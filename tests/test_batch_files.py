@@ -1,0 +1,107 @@
+"""BATCH files: the tap's writer gives the same rows, manifests and STATE as the SDK's batcher.
+
+Each sync runs in process twice, with `BatchFilesMixin` on and off (the SDK's JSONLinesBatcher),
+and the rows in the files each BATCH message names, the message sequence and the STATE
+messages must be the same; the files must hold the emulator's rows exactly.
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import io
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emulator import Emulator
+from tap_infinity.batch_files import BatchFilesMixin
+from tap_infinity.tap import TapInfinity
+from tests.conftest import PASSWORD, USERNAME, tap_config
+from tests.helpers import truth
+from tests.tap_runner import discover, select
+
+
+@pytest.fixture(scope="module")
+def emu() -> Iterator[Emulator]:
+    with Emulator({101: 1800, 202: 400}, seed=31, username=USERNAME, password=PASSWORD) as emu:
+        yield emu
+
+
+def batch_sync(config: dict[str, Any], catalog: dict[str, Any], fast: bool) -> list[dict[str, Any]]:
+    """The BATCH (with their files' rows) and STATE messages of one in-process sync."""
+    raw = io.BytesIO()
+    stdout = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
+    saved, BatchFilesMixin.fast_batches = BatchFilesMixin.fast_batches, fast
+    saved_stdout, sys.stdout = sys.stdout, stdout
+    try:
+        tap = TapInfinity(config=config, catalog=copy.deepcopy(catalog))
+        tap.sync_all()
+        tap.message_writer.flush()  # type: ignore[attr-defined]
+    finally:
+        sys.stdout = saved_stdout
+        BatchFilesMixin.fast_batches = saved
+    messages = []
+    for line in raw.getvalue().splitlines():
+        message = json.loads(line)
+        if message["type"] == "BATCH":
+            (url,) = message["manifest"]
+            body = Path(url.removeprefix("file://")).read_bytes()
+            if message["encoding"]["compression"] == "gzip":
+                body = gzip.decompress(body)
+            messages.append(
+                {"BATCH": message["stream"], "rows": [json.loads(row) for row in body.splitlines()]}
+            )
+        elif message["type"] == "STATE":
+            messages.append(message)
+    return messages
+
+
+def batch_config(root: Path, compression: str) -> dict[str, Any]:
+    root.mkdir()
+    return {
+        "encoding": {"format": "jsonl", "compression": compression},
+        "storage": {"root": f"file://{root}", "prefix": "b-"},
+        "batch_size": 700,
+    }
+
+
+@pytest.fixture(scope="module")
+def catalog(emu: Emulator) -> dict[str, Any]:
+    return select(discover(tap_config(emu)), ["triggers_all", "transactions", "dgrps"])
+
+
+def test_the_tap_writes_what_the_sdks_batcher_writes(
+    emu: Emulator, catalog: dict[str, Any], tmp_path: Path
+) -> None:
+    outcomes = {
+        fast: batch_sync(
+            tap_config(emu, batch_config=batch_config(tmp_path / str(fast), "gzip")), catalog, fast
+        )
+        for fast in (True, False)
+    }
+    assert outcomes[True] == outcomes[False]
+    batches = [m for m in outcomes[True] if "BATCH" in m]
+    rows = [row for m in batches if m["BATCH"] == "triggers_all" for row in m["rows"]]
+    expected = [int(r["rowId"]) for igrp in (101, 202) for r in truth(emu, "triggers_all", igrp)]
+    assert [row["rowId"] for row in rows] == expected
+    assert max(len(m["rows"]) for m in batches) == 700  # batch_size rows a file
+    money = [row["txv"] for m in batches if m["BATCH"] == "transactions" for row in m["rows"]]
+    assert money == [r["txv"] or None for igrp in (101, 202) for r in truth(emu, "transactions", igrp)]
+
+
+def test_uncompressed_files_are_plain_lines(emu: Emulator, catalog: dict[str, Any], tmp_path: Path) -> None:
+    """`compression: none` gives plain JSON lines with the same rows. (The SDK's batcher gzips
+    them anyway, under a BATCH message that says none, so a target would read gzip as text.)"""
+    gzipped = batch_sync(tap_config(emu, batch_config=batch_config(tmp_path / "gz", "gzip")), catalog, True)
+    plain = batch_sync(tap_config(emu, batch_config=batch_config(tmp_path / "plain", "none")), catalog, True)
+    assert plain == gzipped
+    assert all(path.read_bytes().startswith(b'{"') for path in (tmp_path / "plain").iterdir())
+    sdk = tap_config(emu, batch_config=batch_config(tmp_path / "sdk", "none"))
+    with pytest.raises(UnicodeDecodeError):
+        batch_sync(sdk, catalog, False)
+    assert all(path.read_bytes()[:2] == b"\x1f\x8b" for path in (tmp_path / "sdk").iterdir())
