@@ -8,7 +8,8 @@ INSTALLED := $(VENV)/.installed
 MELTANO_VENV := .venv-meltano
 MELTANO := $(MELTANO_VENV)/bin/meltano
 PLUGINS_INSTALLED := .meltano/.installed
-# Tests run in parallel (pytest-xdist); worksteal evens out the few long end-to-end tests.
+# Tests run in parallel (pytest-xdist); worksteal evens out the few long end-to-end tests, each
+# of which runs Meltano with a run directory of its own (scripts/pipeline.meltano_dirs).
 TEST_WORKERS ?= 2
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist worksteal
 

@@ -81,13 +81,29 @@ def meltano(
     return proc
 
 
+def meltano_dirs(state_dir: Path) -> dict[str, str]:
+    """A system database and a `.meltano` of their own for the runs of one test or demo: the
+    installed plugins are shared (links), the run directories are not. Meltano keeps each
+    plugin's catalog, state and config files in one run directory, which runs at once (tests on
+    two pytest-xdist workers) would otherwise overwrite for each other."""
+    sys_dir = state_dir / "meltano-sys"
+    sys_dir.mkdir(parents=True, exist_ok=True)
+    for kind in ("extractors", "loaders"):
+        if not (sys_dir / kind).exists():
+            (sys_dir / kind).symlink_to(ROOT / ".meltano" / kind, target_is_directory=True)
+    return {
+        "MELTANO_DATABASE_URI": f"sqlite:///{state_dir / 'meltano.db'}",
+        "MELTANO_SYS_DIR_ROOT": str(sys_dir),
+    }
+
+
 def pipeline_env(emu: Emulator, state_dir: Path, **extra: str) -> dict[str, str]:
-    """Environment for `meltano run` in dev: the emulator's address and secrets, and a system
-    database and recordings folder of its own (state lives there), so runs never share
-    bookmarks or recordings by accident."""
+    """Environment for `meltano run` in dev: the emulator's address and secrets, and Meltano
+    directories and a recordings folder of its own (state lives there), so runs never share
+    bookmarks, files or recordings by accident."""
     return {
         "MELTANO_ENVIRONMENT": "dev",
-        "MELTANO_DATABASE_URI": f"sqlite:///{state_dir / 'meltano.db'}",
+        **meltano_dirs(state_dir),
         "TAP_INFINITY_RECORDINGS_URL": str(state_dir / "recordings"),
         "TAP_INFINITY_API_URL": emu.url,
         "TAP_INFINITY_PASSWORD": PASSWORD,

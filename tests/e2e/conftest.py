@@ -20,7 +20,7 @@ from scripts.pipeline import start_emulator
 
 @pytest.fixture
 def pipeline_emulator() -> Iterator[Emulator]:
-    emu = start_emulator(rows_per_igrp=6000)
+    emu = start_emulator(rows_per_igrp=3000)
     yield emu
     emu.stop()
 

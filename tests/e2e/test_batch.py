@@ -7,26 +7,16 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from emulator import Emulator
 from scripts.pipeline import expected_counts, meltano, pipeline_env
+from tests.e2e.pg import query, table_counts
 
 pytestmark = pytest.mark.e2e
 
 STREAMS = ["triggers_all", "transactions", "numbers"]
 SELECT = json.dumps([f"{s}.*" for s in STREAMS])
-
-
-def query(postgres: dict[str, str], sql: str) -> list[tuple[object, ...]]:
-    with psycopg.connect(
-        host=postgres["TARGET_POSTGRES_HOST"],
-        port=int(postgres["TARGET_POSTGRES_PORT"]),
-        user=postgres["TARGET_POSTGRES_USER"],
-        dbname=postgres["TARGET_POSTGRES_DATABASE"],
-    ) as conn:
-        return conn.execute(sql).fetchall()  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("where", ["folder", "s3"])
@@ -53,7 +43,7 @@ def test_batch_files_load_into_postgres(
     )
 
     def assert_equal_to_the_api() -> None:
-        counts = {s: query(postgres, f'SELECT count(*) FROM infinity."{s}"')[0][0] for s in STREAMS}
+        counts = table_counts(postgres, STREAMS)
         assert counts == {s: n for s, n in expected_counts(emu).items() if s in STREAMS}
         # Money exact: the sum of the API's decimal text, to the cent.
         (loaded,) = query(postgres, "SELECT coalesce(sum(txv), 0) FROM infinity.transactions")[0]

@@ -16,7 +16,7 @@ import pytest
 
 from emulator import Emulator
 from scripts.pipeline import MELTANO, ROOT, meltano, pipeline_env
-from tests.e2e.test_postgres import query
+from tests.e2e.pg import query
 
 pytestmark = pytest.mark.e2e
 

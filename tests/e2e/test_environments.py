@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from emulator import Emulator
-from scripts.pipeline import ROOT, add_recent_triggers, meltano
+from scripts.pipeline import ROOT, add_recent_triggers, meltano, meltano_dirs
 from tests.helpers import BUSY_HOUR
 from tests.tap_runner import SyncResult, parse_messages
 
@@ -41,7 +41,7 @@ def test_every_environment_syncs_every_selected_stream(name: str, tmp_path: Path
         add_recent_triggers(emu)  # channel metrics read the last days
         env = {
             "MELTANO_ENVIRONMENT": name,
-            "MELTANO_DATABASE_URI": f"sqlite:///{tmp_path / 'meltano.db'}",
+            **meltano_dirs(tmp_path),
             "TAP_INFINITY_API_URL": emu.url,
             "TAP_INFINITY_PASSWORD": "env-test-password",
             "TAP_INFINITY_CHRONICALL_URL": emu.url,

@@ -8,11 +8,11 @@ import os
 import subprocess
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from emulator import Emulator
 from scripts.pipeline import MELTANO, ROOT, expected_counts, meltano, pipeline_env
+from tests.e2e.pg import table_counts
 
 pytestmark = pytest.mark.e2e
 
@@ -68,16 +68,6 @@ def selected_counts(emu: Emulator) -> dict[str, int]:
     return {s: n for s, n in expected_counts(emu).items() if s in STREAMS}
 
 
-def counts(postgres: dict[str, str]) -> dict[str, int]:
-    with psycopg.connect(
-        host=postgres["TARGET_POSTGRES_HOST"],
-        port=int(postgres["TARGET_POSTGRES_PORT"]),
-        user=postgres["TARGET_POSTGRES_USER"],
-        dbname=postgres["TARGET_POSTGRES_DATABASE"],
-    ) as conn:
-        return {s: conn.execute(f'SELECT count(*) FROM infinity."{s}"').fetchone()[0] for s in STREAMS}  # type: ignore[index, arg-type]
-
-
 def test_one_job_per_installation_at_once(
     pipeline_emulator: Emulator, postgres: dict[str, str], tmp_path: Path
 ) -> None:
@@ -99,12 +89,12 @@ def test_one_job_per_installation_at_once(
         timeout=300,
     )
     assert prepare.returncode == 0, prepare.stderr[-3000:]
-    assert counts(postgres) == dict.fromkeys(STREAMS, 0)  # the tables, empty
+    assert table_counts(postgres, STREAMS) == dict.fromkeys(STREAMS, 0)  # the tables, empty
     jobs = [(job_args(slot, igrp), job_env(base, igrp, catalog)) for slot, igrp in enumerate(igrps, start=1)]
 
     for result, igrp in zip(run_at_once(jobs), igrps, strict=True):
         assert result.returncode == 0, f"igrp {igrp}: {result.stderr[-3000:]}"
-    assert counts(postgres) == selected_counts(emu)
+    assert table_counts(postgres, STREAMS) == selected_counts(emu)
     state_ids = meltano(["state", "list"], base).stdout
     for slot, igrp in enumerate(igrps, start=1):
         assert f"dev:tap-infinity--job-{slot}-to-target-postgres--job-{slot}:igrp-{igrp}" in state_ids
@@ -116,7 +106,7 @@ def test_one_job_per_installation_at_once(
     emu.clear_request_log()
     for result, igrp in zip(run_at_once(jobs), igrps, strict=True):
         assert result.returncode == 0, f"igrp {igrp}: {result.stderr[-3000:]}"
-    assert counts(postgres) == selected_counts(emu)
+    assert table_counts(postgres, STREAMS) == selected_counts(emu)
     for igrp in igrps:
         asked = [r.query for r in emu.request_log if r.path == f"/reports/v2/igrps/{igrp}/triggers/all"]
         cursors = [next(f for f in q["filter[]"] if f.startswith("rowId-gt")) for q in asked]

@@ -10,29 +10,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import psycopg
 import pytest
 
 from emulator import Emulator
 from scripts.pipeline import dev_config, expected_counts, meltano, pipeline_env
+from tests.e2e.pg import query, table_counts
 
 pytestmark = pytest.mark.e2e
 
 RUN = ["run", "tap-infinity", "target-postgres"]
-
-
-def query(postgres: dict[str, str], sql: str) -> list[tuple[Any, ...]]:
-    with psycopg.connect(
-        host=postgres["TARGET_POSTGRES_HOST"],
-        port=int(postgres["TARGET_POSTGRES_PORT"]),
-        user=postgres["TARGET_POSTGRES_USER"],
-        dbname=postgres["TARGET_POSTGRES_DATABASE"],
-    ) as conn:
-        return conn.execute(sql).fetchall()  # type: ignore[arg-type]
-
-
-def counts(postgres: dict[str, str], streams: list[str]) -> dict[str, int]:
-    return {s: query(postgres, f'SELECT count(*) FROM infinity."{s}"')[0][0] for s in streams}
 
 
 def newest_batch(postgres: dict[str, str], stream: str) -> Any:
@@ -68,7 +54,7 @@ def test_incremental_pipeline_into_postgres(
     expected = expected_counts(emu)
 
     meltano(RUN, env)
-    assert counts(postgres, list(expected)) == expected
+    assert table_counts(postgres, list(expected)) == expected
     assert all(expected.values())
     # The state ID the README names for `meltano state clear`.
     assert "dev:tap-infinity-to-target-postgres" in meltano(["state", "list"], env).stdout
@@ -101,7 +87,7 @@ def test_incremental_pipeline_into_postgres(
     # London), and no other trigger row.
     loaded_at = newest_batch(postgres, "triggers_all")
     meltano(RUN, env)
-    assert counts(postgres, list(expected)) == expected
+    assert table_counts(postgres, list(expected)) == expected
     in_lookback = lookback_keys(emu, zone, int(dev_config()["lookback_days"]))
     assert in_lookback  # the emulator holds recent triggers (scripts/pipeline.add_recent_triggers)
     assert written_since(postgres, loaded_at) == in_lookback
@@ -112,13 +98,13 @@ def test_incremental_pipeline_into_postgres(
     appended = emu.append_triggers(101, 700, late_fraction=0.4) + emu.append_triggers(202, 90)
     meltano(RUN, env)
     expected = expected_counts(emu)
-    assert counts(postgres, list(expected)) == expected
+    assert table_counts(postgres, list(expected)) == expected
     new_keys = {(int(r["igrp"]), int(r["rowId"])) for r in appended}
     assert written_since(postgres, loaded_at) == sorted(new_keys | set(in_lookback))
 
     # A full refresh re-emits everything: the primary keys keep one row each.
     meltano([*RUN[:1], "--full-refresh", *RUN[1:]], env)
-    assert counts(postgres, list(expected)) == expected
+    assert table_counts(postgres, list(expected)) == expected
     duplicates = query(
         postgres,
         'SELECT count(*) FROM (SELECT igrp, "rowId" FROM infinity.triggers_all '

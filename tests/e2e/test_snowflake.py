@@ -27,7 +27,7 @@ import pytest
 import yaml
 
 from emulator import Emulator
-from scripts.pipeline import MELTANO, ROOT
+from scripts.pipeline import MELTANO, ROOT, meltano_dirs
 
 pytestmark = pytest.mark.e2e
 
@@ -108,7 +108,7 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     meltano_env = {
         **os.environ,
         "MELTANO_ENVIRONMENT": "prod",
-        "MELTANO_DATABASE_URI": f"sqlite:///{tmp / 'meltano.db'}",
+        **meltano_dirs(tmp),
         "TARGET_SNOWFLAKE_PRIVATE_KEY": base64.b64encode((tmp / "rsa_key.p8").read_bytes()).decode(),
         "TARGET_SNOWFLAKE_PRIVATE_KEY_PASSPHRASE": PASSPHRASE,
     }
