@@ -280,8 +280,7 @@ class InfinityStream(DirectWriteMixin, HttpStream):
         sent, skipped = route_filters(
             self.name, {name for name, _, _ in self.fields}, self.config, takes_filters=self.takes_filters
         )
-        for expression in skipped:
-            field = expression.split("-", 1)[0]
+        for expression, field in skipped:
             self.logger.info(
                 "%s: filter %r not sent: this route returns no %r field", self.name, expression, field
             )

@@ -256,24 +256,10 @@ class RecordConverter:
         return row
 
     def _repaired(self, line: bytes, error: msgspec.DecodeError) -> TypedRecord:
-        """The record of a line that is not JSON because embedded JSON was not escaped, repaired
-        where the decoder stumbled, value by value; the first error again when it cannot be."""
-        fields: list[str] = []
-        first, at = error, error_offset(error)
-        while at is not None and len(fields) < _MOST_REPAIRS:
-            escaped = escape_embedded_json(line, at)
-            if escaped is None:
-                break
-            line = escaped[0]
-            fields.append(escaped[1])
-            try:
-                record = self._decode(line)
-            except msgspec.DecodeError as again:
-                at = error_offset(again)
-                continue
-            self.repaired.update(fields)
-            return record
-        raise first
+        """The record of a line that is not JSON because embedded JSON was not escaped."""
+        record, fields = decode_mended(line, self._decode, error)
+        self.repaired.update(fields)
+        return record
 
     def _misfit(self, name: str, value: t.Any, kind: str) -> str:
         """A value that does not fit its type, counted and returned verbatim for _sdc_unparsed
@@ -354,21 +340,37 @@ def _embedded_end(line: bytes, start: int) -> int | None:
         at += 1
 
 
-def loads_mended(line: bytes) -> t.Any:
-    """A line as plain JSON values (discovery's samples), with unescaped embedded JSON mended
-    as the converter mends it; msgspec.DecodeError when it cannot be."""
-    first: msgspec.DecodeError | None = None
-    for _ in range(_MOST_REPAIRS + 1):
+_T = t.TypeVar("_T")
+
+
+def decode_mended(
+    line: bytes, decode: t.Callable[[bytes], _T], error: msgspec.DecodeError
+) -> tuple[_T, list[str]]:
+    """`decode` of a line it failed on (`error`), repaired where the decoder stumbled, value by
+    value (`escape_embedded_json`), and the fields repaired; the first error again when it
+    cannot be."""
+    fields: list[str] = []
+    at = error_offset(error)
+    while at is not None and len(fields) < _MOST_REPAIRS:
+        escaped = escape_embedded_json(line, at)
+        if escaped is None:
+            break
+        line = escaped[0]
+        fields.append(escaped[1])
         try:
-            return msgspec.json.decode(line)
-        except msgspec.DecodeError as error:
-            first = first or error
-            at = error_offset(error)
-            escaped = escape_embedded_json(line, at) if at is not None else None
-            if escaped is None:
-                raise first from None
-            line = escaped[0]
-    raise first or msgspec.DecodeError(line[:80])
+            return decode(line), fields
+        except msgspec.DecodeError as again:
+            at = error_offset(again)
+    raise error
+
+
+def loads_mended(line: bytes) -> t.Any:
+    """A line as plain JSON values (discovery's samples), mended as the converter mends it;
+    msgspec.DecodeError when it cannot be."""
+    try:
+        return msgspec.json.decode(line)
+    except msgspec.DecodeError as error:
+        return decode_mended(line, msgspec.json.decode, error)[0]
 
 
 def error_offset(error: msgspec.DecodeError) -> int | None:

@@ -86,12 +86,17 @@ def filter_errors(setting: str, values: t.Iterable[t.Any]) -> list[str]:
 
 def route_filters(
     stream: str, fields: set[str], config: t.Mapping[str, t.Any], *, takes_filters: bool
-) -> tuple[list[str], list[str]]:
+) -> tuple[list[str], list[tuple[str, str]]]:
     """A stream's filter[] (those of `filters` on a field its route returns, then its
-    `stream_filters`), and the filters it skips: the API refuses a filter on a field it lacks."""
-    general = list(config.get("filters") or []) if takes_filters else []
-    skipped = [expression for expression in general if expression.split("-", 1)[0] not in fields]
-    sent = [expression for expression in general if expression not in skipped]
+    `stream_filters`), and the (filter, field) it skips: the API refuses a filter on a field
+    it lacks."""
+    sent, skipped = [], []
+    for expression in list(config.get("filters") or []) if takes_filters else []:
+        field = expression.split("-", 1)[0]
+        if field in fields:
+            sent.append(expression)
+        else:
+            skipped.append((expression, field))
     return [*sent, *(config.get("stream_filters") or {}).get(stream, [])], skipped
 
 
