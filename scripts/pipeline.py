@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -55,11 +55,15 @@ def start_emulator(rows_per_igrp: int) -> Emulator:
 
 def add_recent_triggers(emu: Emulator, per_igrp: int = 400, days: int = 10) -> None:
     """Triggers over the last `days` days up to now, after the emulator's history (which ends in
-    2024): the recent days that channel metrics and the lookback read on a real installation."""
+    2024): the recent days that channel metrics and the lookback read on a real installation;
+    and a Chronicall call just ended, so today's window has a row even just after midnight."""
     now = int(time.time())
     step = days * 86400 // per_igrp
     for igrp in emu.installations:
         emu.add_triggers_at(igrp, range(now - days * 86400, now, step))
+    if emu.chronicall is not None:  # and a call that has ended in Chronicall's today, at any hour
+        ended = datetime.fromtimestamp(now - 60, timezone.utc)
+        emu.chronicall.add_call("Agent1(200)", ended, talking_ms=20_000)
 
 
 def meltano(
