@@ -12,7 +12,7 @@ from tests.tap_runner import TAP, discover, select, write_json
 
 def test_peak_memory_does_not_grow_with_rows(tmp_path: Path) -> None:
     peaks = {}
-    for rows in (20_000, 120_000):
+    for rows in (20_000, 80_000):
         with Emulator({101: rows}, seed=5, username=USERNAME, password=PASSWORD) as emu:
             config = tap_config(emu, page_size=10000)
             catalog = select(discover(config), ["triggers_all"])
@@ -26,5 +26,5 @@ def test_peak_memory_does_not_grow_with_rows(tmp_path: Path) -> None:
             run = run_and_measure("tap", args)
         assert run.records == rows
         peaks[rows] = run.peak_rss_mb
-    assert peaks[120_000] < 150, peaks
-    assert peaks[120_000] - peaks[20_000] < 15, peaks
+    assert peaks[80_000] < 150, peaks
+    assert peaks[80_000] - peaks[20_000] < 15, peaks
