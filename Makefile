@@ -71,9 +71,10 @@ lint: $(INSTALLED)
 	$(PY) -m ruff format --check tap_infinity tests scripts emulator orchestration
 	$(PY) -m mypy
 
-bench: $(INSTALLED)
+bench: $(INSTALLED) $(PLUGINS_INSTALLED) postgres
 	$(PY) -m scripts.bench
 	$(PY) -m scripts.bench_latency
+	$(PY) -m scripts.bench_postgres
 
 clean:
 	rm -rf $(VENV) $(MELTANO_VENV) $(DAGSTER_VENV) .meltano output .pytest_cache .mypy_cache .ruff_cache

@@ -1,8 +1,9 @@
 """Benchmark: tap-infinity's triggers_all sync against the raw extractor, on the same emulator.
 
-Starts the emulator with N triggers in one igrp, runs scripts/raw_extractor.py and then
-tap-infinity (each a separate process, stdout read and RECORD lines counted here), and prints
-records/s, the tap's share of the raw speed, and each process's peak RSS (VmHWM) as the OS reports it.
+Starts the emulator with N triggers in one igrp, runs scripts/raw_extractor.py, tap-infinity,
+and tap-infinity with the SDK's flattening on (each a separate process, stdout read and RECORD
+lines counted here), and prints records/s, the tap's share of the raw speed, and each process's
+peak RSS (VmHWM) as the OS reports it.
 
     python -m scripts.bench [--rows 200000] [--runs 1] [--profile out.prof]
 """
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from scripts.procstats import run_and_measure
 
@@ -40,9 +42,9 @@ def start_emulator(igrps: dict[int, int], *flags: str) -> tuple[subprocess.Popen
     return proc, line.split()[1]
 
 
-def write_config(directory: Path, name: str, url: str, igrps: list[int]) -> Path:
+def write_config(directory: Path, name: str, url: str, igrps: list[int], **extra: Any) -> Path:
     config = directory / name
-    settings = {"username": USERNAME, "password": PASSWORD, "igrps": igrps, "api_url": url}
+    settings = {"username": USERNAME, "password": PASSWORD, "igrps": igrps, "api_url": url, **extra}
     config.write_text(json.dumps(settings))
     return config
 
@@ -67,8 +69,8 @@ def triggers_all_catalog(url: str, igrp: int, directory: Path) -> Path:
     return path
 
 
-def tap_command(url: str, directory: Path, profile: str | None) -> list[str]:
-    config = write_config(directory, "config.json", url, [IGRP])
+def tap_command(url: str, directory: Path, profile: str | None, **extra: Any) -> list[str]:
+    config = write_config(directory, f"config-{len(extra)}.json", url, [IGRP], **extra)
     catalog = triggers_all_catalog(url, IGRP, directory)
     runner = [sys.executable, "-m", "cProfile", "-o", profile] if profile else [sys.executable]
     return [*runner, "-m", "tap_infinity", "--config", str(config), "--catalog", str(catalog)]
@@ -85,11 +87,13 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             tap = tap_command(url, Path(tmp), args.profile)
+            # The SDK's flattening on: free where there is nothing to flatten (direct_write.py).
+            flat = tap_command(url, Path(tmp), None, flattening_enabled=True, flattening_max_depth=1)
             raw = [sys.executable, "scripts/raw_extractor.py", url, str(IGRP), USERNAME, PASSWORD]
             runs = [
                 run_and_measure(name, cmd, cwd=ROOT)
                 for _ in range(args.runs)
-                for name, cmd in (("raw", raw), ("tap", tap))
+                for name, cmd in (("raw", raw), ("tap", tap), ("flat", flat))
             ]
     finally:
         emulator.terminate()
@@ -100,11 +104,12 @@ def main() -> int:
             f"{run.name:4} {run.records:>9} records {run.seconds:7.2f} s (CPU {run.cpu_seconds:6.2f} s) "
             f"{run.rate:>9.0f} records/s  peak RSS {run.peak_rss_mb:6.1f} MB"
         )
-    best = {name: max(r.rate for r in runs if r.name == name) for name in ("raw", "tap")}
+    best = {name: max(r.rate for r in runs if r.name == name) for name in ("raw", "tap", "flat")}
     counts = {r.records for r in runs}
     if counts != {args.rows}:
         raise SystemExit(f"record counts differ from the {args.rows} triggers served: {sorted(counts)}")
     print(f"ratio (best tap / best raw records/s): {best['tap'] / best['raw']:.0%}")
+    print(f"with flattening_enabled (best flat / best tap records/s): {best['flat'] / best['tap']:.0%}")
     return 0
 
 

@@ -121,3 +121,19 @@ def test_stream_maps_and_tables(emu: Emulator, catalog: dict[str, Any]) -> None:
     assert all("caller" in m["record"] for m in messages if m["type"] == "RECORD" and m["stream"] == "calls")
     activations = [m["stream"] for m in messages if m["type"] == "ACTIVATE_VERSION"]
     assert activations == ["dgrps", "numbers"]
+
+
+def test_flattening_of_flat_streams() -> None:
+    """Flattening changes only `_sdc_unparsed` here (every other field is flat): the fast path
+    writes what the SDK's flattening writes, values kept unparsed included."""
+    with Emulator({101: 900}, seed=23, username=USERNAME, password=PASSWORD) as emu:
+        for row in emu.triggers(101)[100:700:60]:
+            emu.corrupt_row(101, int(row["rowId"]), json.dumps({**row, "ch": "12.5", "leadScore": "n/a"}))
+        config = tap_config(emu, page_size=300, flattening_enabled=True, flattening_max_depth=1)
+        catalog = select(discover(tap_config(emu)), ["triggers_all", "calls"])
+        tap = TapInfinity(config=config, catalog=copy.deepcopy(catalog))
+        assert all(stream.records_as_structs for stream in tap.streams.values() if stream.selected)
+        messages = assert_same_messages(config, catalog)
+    kept = [m["record"]["_sdc_unparsed"] for m in messages if "_sdc_unparsed" in m.get("record", {})]
+    assert len(kept) >= 10  # in triggers_all, and in calls for the calls among them
+    assert all(json.loads(text) == {"ch": "12.5", "leadScore": "n/a"} for text in kept)

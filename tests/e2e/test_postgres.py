@@ -6,6 +6,7 @@ Meltano keeps the state between runs (in the test's own system database), as in 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -68,7 +69,17 @@ def test_incremental_pipeline_into_postgres(
         )
     )
     assert types["rowId"] == "bigint" and types["igrp"] == "bigint"
-    assert types["txv"] in ("numeric", "double precision")
+    assert types["txv"] == "numeric"
+    # Money exact: every txv the API's decimal, not a float's neighbour.
+    money = query(postgres, 'SELECT igrp, "rowId", txv FROM infinity.triggers_all WHERE txv IS NOT NULL')
+    api_money = {
+        (igrp, int(row["rowId"])): Decimal(row["txv"])
+        for igrp in emu.installations
+        for row in emu.triggers(igrp)
+        if row.get("txv")
+    }
+    assert {(igrp, row_id): txv for igrp, row_id, txv in money} == api_money
+    assert any(txv != txv.to_integral_value() for txv in api_money.values())  # cents, not whole units
     assert types["triggerDatetime"].startswith("timestamp")
     assert types["pageTitle"] in ("text", "character varying")
 
