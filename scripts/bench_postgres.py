@@ -10,6 +10,7 @@ against the emulator: every row once, and every `txv` (money) exactly the API's 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -157,17 +158,30 @@ def main() -> int:
                 results.append((label, seconds))
 
             tap_alone = timed(["invoke", "tap-infinity"], base)
-            load("2 parallel jobs, shipped config", "parallel", lambda env: parallel_jobs(env, Path(tmp)))
+            load("2 parallel jobs, shipped", "parallel", lambda env: parallel_jobs(env, Path(tmp)))
             load(
-                "meltano run, shipped config",
+                "meltano run, shipped (COPY)",
                 "shipped",
                 lambda env: timed(["run", "tap-infinity", "target-postgres"], env),
             )
+            batch = json.dumps(
+                {
+                    "encoding": {"format": "jsonl", "compression": "gzip"},
+                    "storage": {"root": f"file://{tmp}/batches", "prefix": "bench-"},
+                }
+            )
             load(
-                "meltano run, use_copy",
-                "copy",
+                "meltano run, shipped + BATCH files",
+                "batch",
                 lambda env: timed(
-                    ["run", "tap-infinity", "target-postgres"], {**env, "TARGET_POSTGRES_USE_COPY": "true"}
+                    ["run", "tap-infinity", "target-postgres"], {**env, "TAP_INFINITY_BATCH_CONFIG": batch}
+                ),
+            )
+            load(
+                "meltano run, INSERT (use_copy: false)",
+                "insert",
+                lambda env: timed(
+                    ["run", "tap-infinity", "target-postgres"], {**env, "TARGET_POSTGRES_USE_COPY": "false"}
                 ),
             )
     finally:
