@@ -57,3 +57,9 @@ def run_and_measure(name: str, args: list[str], cwd: Path | None = None) -> Proc
     if code != 0:
         raise RuntimeError(f"{name} exited with {code}")
     return ProcessRun(name, records, seconds, usage.ru_utime + usage.ru_stime, peak / 1024)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a running process has used so far (utime + stime, from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
