@@ -20,10 +20,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg
-
 from emulator import Emulator
-from scripts.pg_server import postgres_server
+from scripts.pg_server import connect, postgres_server
 from scripts.pipeline import CHRONICALL_KEY, MELTANO, PASSWORD, ROOT, USERNAME, meltano_dirs, pipeline_env
 
 IGRPS = (101, 202)
@@ -54,12 +52,7 @@ def check_load(pg: dict[str, str], schema: str, emu: Emulator) -> None:
         if row.get("txv")
     }
     rows = sum(len(emu.triggers(igrp)) for igrp in IGRPS)
-    with psycopg.connect(
-        host=pg["TARGET_POSTGRES_HOST"],
-        port=int(pg["TARGET_POSTGRES_PORT"]),
-        user=pg["TARGET_POSTGRES_USER"],
-        dbname=pg["TARGET_POSTGRES_DATABASE"],
-    ) as conn:
+    with connect(pg) as conn:
         table = f'"{schema}".triggers_all'
         count, keys = conn.execute(
             f'SELECT count(*), count(DISTINCT (igrp, "rowId")) FROM {table}'

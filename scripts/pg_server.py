@@ -11,6 +11,9 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+import psycopg
 
 
 def _free_port() -> int:
@@ -61,3 +64,14 @@ def postgres_server() -> Iterator[dict[str, str]]:
     finally:
         subprocess.run(_as_postgres([*pg_ctl, "-m", "fast", "-w", "stop"]), capture_output=True)
         shutil.rmtree(data, ignore_errors=True)
+
+
+def connect(settings: dict[str, str], **options: Any) -> psycopg.Connection[Any]:
+    """A connection to the database the TARGET_POSTGRES_* settings name."""
+    return psycopg.connect(
+        host=settings["TARGET_POSTGRES_HOST"],
+        port=int(settings["TARGET_POSTGRES_PORT"]),
+        user=settings["TARGET_POSTGRES_USER"],
+        dbname=settings["TARGET_POSTGRES_DATABASE"],
+        **options,
+    )

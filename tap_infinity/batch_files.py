@@ -36,6 +36,13 @@ class BatchFilesMixin(Stream):
     #: Off: the SDK's batcher (tests/test_batch_files.py compares the two).
     fast_batches: t.ClassVar[bool] = True
 
+    @property
+    def writes_batches_itself(self) -> bool:
+        """BATCH is on and these files are written here: msgspec encodes a record Struct as it
+        encodes the dict, so records may stay Structs on their way to the file."""
+        config = self.get_batch_config(self.config)
+        return config is not None and config.encoding.format == "jsonl" and self.fast_batches
+
     @override
     def get_batches(
         self, batch_config: BatchConfig, context: Context | None = None

@@ -25,6 +25,7 @@ from singer_sdk.singerlib.json import serialize_json
 from singer_sdk.streams import Stream
 from typing_extensions import override
 
+from tap_infinity.batch_files import BatchFilesMixin
 from tap_infinity.conversion import TypedRecord
 from tap_infinity.schemas import UNPARSED
 
@@ -47,14 +48,18 @@ class DirectWriteMixin(Stream):
     def records_as_structs(self) -> bool:
         """Whether records may stay msgspec Structs from decoder to stdout.
 
-        Only when nothing on the way needs a dict: no stream map or flattening (the SDK's
-        mappers work on dicts), no BATCH messages (its batcher writes dicts) and no
-        post-processing of rows (`post_process` is the identity).
+        Only when nothing on the way needs a dict: no stream map or flattening that changes
+        more than `_sdc_unparsed` (the SDK's mappers work on dicts), no BATCH files but the
+        tap's own (the SDK's batcher writes dicts) and no post-processing of rows
+        (`post_process` is the identity).
         """
         return (
             self.direct_write
             and type(self).post_process is Stream.post_process
-            and self.get_batch_config(self.config) is None
+            and (
+                self.get_batch_config(self.config) is None
+                or (isinstance(self, BatchFilesMixin) and self.writes_batches_itself)
+            )
             and all(
                 type(stream_map) is SameRecordTransform
                 and (not stream_map.flattening_enabled or flattens_only_unparsed(stream_map))

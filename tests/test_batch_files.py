@@ -40,6 +40,8 @@ def batch_sync(config: dict[str, Any], catalog: dict[str, Any], fast: bool) -> l
     saved_stdout, sys.stdout = sys.stdout, stdout
     try:
         tap = TapInfinity(config=config, catalog=copy.deepcopy(catalog))
+        # The tap's files take records as they are decoded (Structs); the SDK's take dicts.
+        assert {s.records_as_structs for s in tap.streams.values() if s.selected} == {fast}
         tap.sync_all()
         tap.message_writer.flush()  # type: ignore[attr-defined]
     finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import psycopg
 import pytest
 
 from emulator import Emulator
@@ -24,13 +23,7 @@ def postgres(postgres_server: dict[str, str], request: pytest.FixtureRequest) ->
     """A database of the test's own on the session's server, as TARGET_POSTGRES_* settings: a
     test never counts another test's rows."""
     name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name.lower())[:55]
-    with psycopg.connect(
-        host=postgres_server["TARGET_POSTGRES_HOST"],
-        port=int(postgres_server["TARGET_POSTGRES_PORT"]),
-        user=postgres_server["TARGET_POSTGRES_USER"],
-        dbname=postgres_server["TARGET_POSTGRES_DATABASE"],
-        autocommit=True,
-    ) as conn:
+    with pg_server.connect(postgres_server, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')  # type: ignore[arg-type]
         conn.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
     return {**postgres_server, "TARGET_POSTGRES_DATABASE": name}

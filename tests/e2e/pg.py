@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg
+from scripts.pg_server import connect
 
 
 def query(postgres: dict[str, str], sql: str) -> list[tuple[Any, ...]]:
-    with psycopg.connect(
-        host=postgres["TARGET_POSTGRES_HOST"],
-        port=int(postgres["TARGET_POSTGRES_PORT"]),
-        user=postgres["TARGET_POSTGRES_USER"],
-        dbname=postgres["TARGET_POSTGRES_DATABASE"],
-    ) as conn:
+    with connect(postgres) as conn:
         return conn.execute(sql).fetchall()  # type: ignore[arg-type]
 
 
