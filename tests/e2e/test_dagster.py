@@ -84,6 +84,21 @@ def test_two_installations_materialised_at_once(
     state_ids = meltano(["state", "list"], env).stdout
     assert "dev:tap-infinity-to-target-postgres:chronicall" in state_ids
 
+    # The schedule asks for one run per installation, each with its own run key.
+    evaluate = (
+        "import json, dagster as dg; from infinity_dagster.definitions import hourly_installations as s; "
+        "requests = s(dg.build_schedule_context(scheduled_execution_time=__import__('datetime').datetime(2026, 12, 2, 8))); "
+        "print(json.dumps([[r.partition_key, r.run_key] for r in requests]))"
+    )
+    tick = subprocess.run(
+        [str(DAGSTER / "python"), "-c", evaluate],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(tick.stdout) == [[igrp, f"2026-12-02T08:00:00:{igrp}"] for igrp in igrps]
+
     # A failing job fails its partition's run with the tap's one line, and no secret.
     failing = materialize(
         {**env, "TAP_INFINITY_PASSWORD": "wrong-secret-1234"}, "infinity_installation", igrps[1]
