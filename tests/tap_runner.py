@@ -1,7 +1,9 @@
-"""Runs tap-infinity as a real process and reads back its Singer messages."""
+"""Runs tap-infinity as a real process (or a sync in this one) and reads back its Singer messages."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import subprocess
@@ -100,3 +102,19 @@ def select(
             else:
                 item["metadata"]["selected"] = chosen
     return catalog
+
+
+def sync_in_process(tap: Any, tolerate: tuple[type[BaseException], ...] = ()) -> list[dict[str, Any]]:
+    """Every message of `tap.sync_all()` run in this process (where a test can flip the tap's
+    switches), read back from a stdout of its own; the exceptions in `tolerate` end it quietly."""
+    raw = io.BytesIO()
+    # Kept referenced: a wrapper that is collected closes `raw` under it.
+    stdout = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
+    saved, sys.stdout = sys.stdout, stdout
+    try:
+        with contextlib.suppress(*tolerate):
+            tap.sync_all()
+        tap.message_writer.flush()
+    finally:
+        sys.stdout = saved
+    return [json.loads(line) for line in raw.getvalue().splitlines()]

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import copy
 import gzip
-import io
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -23,7 +22,7 @@ from tap_infinity.batch_files import BatchFilesMixin
 from tap_infinity.tap import TapInfinity
 from tests.conftest import PASSWORD, USERNAME, tap_config
 from tests.helpers import truth
-from tests.tap_runner import discover, select
+from tests.tap_runner import discover, select, sync_in_process
 
 
 @pytest.fixture(scope="module")
@@ -34,22 +33,13 @@ def emu() -> Iterator[Emulator]:
 
 def batch_sync(config: dict[str, Any], catalog: dict[str, Any], fast: bool) -> list[dict[str, Any]]:
     """The BATCH (with their files' rows) and STATE messages of one in-process sync."""
-    raw = io.BytesIO()
-    stdout = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
-    saved, BatchFilesMixin.fast_batches = BatchFilesMixin.fast_batches, fast
-    saved_stdout, sys.stdout = sys.stdout, stdout
-    try:
+    with mock.patch.object(BatchFilesMixin, "fast_batches", fast):
         tap = TapInfinity(config=config, catalog=copy.deepcopy(catalog))
         # The tap's files take records as they are decoded (Structs); the SDK's take dicts.
         assert {s.records_as_structs for s in tap.streams.values() if s.selected} == {fast}
-        tap.sync_all()
-        tap.message_writer.flush()  # type: ignore[attr-defined]
-    finally:
-        sys.stdout = saved_stdout
-        BatchFilesMixin.fast_batches = saved
+        written = sync_in_process(tap)
     messages = []
-    for line in raw.getvalue().splitlines():
-        message = json.loads(line)
+    for message in written:
         if message["type"] == "BATCH":
             (url,) = message["manifest"]
             body = Path(url.removeprefix("file://")).read_bytes()
