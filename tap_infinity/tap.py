@@ -66,8 +66,10 @@ class TapInfinity(Tap):
         server decides them), plus the configured custom metrics."""
         group = self.config.get("channel_metrics_group") or ["ch"]
         custom = list(self.config.get("channel_metrics_custom_metrics") or {})
-        entry = self.input_catalog.get("channel_metrics") if self.input_catalog is not None else None
-        if entry is not None:
+        if self.input_catalog is not None:
+            entry = self.input_catalog.get("channel_metrics")
+            if entry is None:  # not in the catalog, so not synced: no request to learn its columns
+                return [*DOCUMENTED_METRICS, *custom]
             return list(dict.fromkeys([*metric_columns_of(entry.schema.to_dict(), group), *custom]))
         if all(self.config.get(key) for key in INFINITY_SETTINGS):
             return ChannelMetricsStream(self, []).sample_columns()

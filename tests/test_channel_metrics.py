@@ -123,3 +123,16 @@ def test_every_run_reads_the_last_days_again_from_its_bookmark(emu: Emulator) ->
             sum(Decimal(r["visitCount"]) + Decimal(r["callCount"]) for r in result.records["channel_metrics"])
             > 0
         )
+
+
+def test_a_catalog_without_channel_metrics_asks_nothing_of_it(emu: Emulator) -> None:
+    """Learning the metric columns costs a request per igrp (seconds on the real API): only when
+    channel_metrics is in the catalog, never for a catalog that leaves it out."""
+    catalog = select(discover(config(emu)), ["dgrps"])
+    catalog["streams"] = [s for s in catalog["streams"] if s["tap_stream_id"] == "dgrps"]
+    emu.clear_request_log()
+    result = run_tap(config(emu), catalog)
+    assert result.records["dgrps"]
+    assert {r.path for r in emu.request_log} == {
+        f"/config/v2/igrps/{igrp}/dgrps" for igrp in emu.installations
+    }
