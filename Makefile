@@ -74,6 +74,7 @@ lint: $(INSTALLED)
 bench: $(INSTALLED) $(PLUGINS_INSTALLED) postgres
 	$(PY) -m scripts.bench
 	$(PY) -m scripts.bench_latency
+	$(PY) -m scripts.bench_latency --bandwidth 10000000
 	$(PY) -m scripts.bench_postgres
 
 clean:
