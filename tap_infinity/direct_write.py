@@ -3,8 +3,9 @@
 The SDK's record loop makes about ten calls and two generator hops per record (dry-run limit,
 post_process, _process_record, bookmark, counter, yield to `sync`), and its RECORD writer
 deselects, conforms and maps each record as a dict: together most of a sync's time outside
-decoding. Where none of that does anything (no stream map, no flattening, no BATCH, no dry run),
-this mixin writes records directly and does the bookkeeping once per checkpoint.
+decoding. Where none of that does anything (no stream map, no flattening, no BATCH but the tap's own
+files, no dry run), this mixin writes records directly and does the bookkeeping once per
+checkpoint: every STATE_MSG_FREQUENCY records, or each BATCH file.
 
 Its contract with the SDK: the same RECORD and STATE messages, in the same order, as the SDK's
 own loop (`tests/test_direct_write.py` proves it by running both; an SDK upgrade must pass it).
@@ -36,13 +37,15 @@ if t.TYPE_CHECKING:
     from tap_infinity.output import BufferedMsgSpecWriter
 
 
-class DirectWriteMixin(Stream):
+class DirectWriteMixin(BatchFilesMixin):
     """Writes a stream's records without the SDK's per-record loop, where nothing needs it."""
 
     #: Off: every override defers to the SDK (the equivalence test runs both ways).
     direct_write: t.ClassVar[bool] = True
     #: When the current page was requested: its records' time_extracted, taken once per page.
     page_extracted_at: datetime = datetime.now(timezone.utc)
+    #: The partition being synced: the one a BATCH file's last record is of.
+    files_partition: Context | None = None
 
     @cached_property
     def records_as_structs(self) -> bool:
@@ -56,10 +59,7 @@ class DirectWriteMixin(Stream):
         return (
             self.direct_write
             and type(self).post_process is Stream.post_process
-            and (
-                self.get_batch_config(self.config) is None
-                or (isinstance(self, BatchFilesMixin) and self.writes_batches_itself)
-            )
+            and (self.get_batch_config(self.config) is None or self.writes_batches_itself)
             and all(
                 type(stream_map) is SameRecordTransform
                 and (not stream_map.flattening_enabled or flattens_only_unparsed(stream_map))
@@ -110,13 +110,7 @@ class DirectWriteMixin(Stream):
         are done at each checkpoint (every STATE_MSG_FREQUENCY records and at the end of each
         partition) instead of per record. Anything else (stream maps, BATCH, a dry run, child
         streams) takes the SDK's loop."""
-        if not (
-            write_messages
-            and self.records_as_structs
-            and self.selected
-            and self.ABORT_AT_RECORD_COUNT is None
-            and not self.child_streams
-        ):
+        if not (write_messages and self.skips_sdk_loop):
             yield from super()._sync_records(context, write_messages=write_messages)
             return
         writer = t.cast("BufferedMsgSpecWriter", self._tap.message_writer)
@@ -125,11 +119,7 @@ class DirectWriteMixin(Stream):
         written = 0  # across partitions, as the SDK counts toward STATE_MSG_FREQUENCY
         record_counter, timer = self.get_record_counter(), self.get_sync_timer()
         with record_counter, timer:
-            for partition in [context] if context is not None else self.partitions or [{}]:
-                record_counter.with_context(partition)
-                timer.with_context(partition)
-                current = partition or None
-                self._write_starting_replication_value(current)
+            for current in self.started_partitions(context, record_counter, timer):
                 counted, last = written, None
                 records: t.Iterable[t.Any] = self.get_records(current)  # Rows: Structs here
                 try:
@@ -153,6 +143,57 @@ class DirectWriteMixin(Stream):
         if not context:
             self._finalize_state(self.stream_state)
         self._write_state_message()
+
+    @property
+    def skips_sdk_loop(self) -> bool:
+        """Records may skip the SDK's loop: Structs all the way, selected, not a dry run (which
+        counts each record) and no child streams (which need each record's context)."""
+        return (
+            self.records_as_structs
+            and self.selected
+            and self.ABORT_AT_RECORD_COUNT is None
+            and not self.child_streams
+        )
+
+    def started_partitions(self, context: Context | None, *meters: t.Any) -> t.Iterator[Context | None]:
+        """Each partition to sync (`context` alone, if given), its meters and starting
+        replication value set, as the SDK's loop does before a partition's first record."""
+        for partition in [context] if context is not None else self.partitions or [{}]:
+            for meter in meters:
+                meter.with_context(partition)
+            current = partition or None
+            self._write_starting_replication_value(current)
+            self.files_partition = current
+            yield current
+
+    @override
+    def records_for_files(self, context: Context | None) -> t.Iterator[t.Any]:
+        """On the fast path, records go to the files without the SDK's per-record bookkeeping;
+        the bookmark moves per file (`bookmark_file`) and at each partition's end, where the
+        SDK's loop moves it per record: the STATE after each BATCH message is the same."""
+        if not self.skips_sdk_loop:
+            yield from super().records_for_files(context)
+            return
+        record_counter, timer = self.get_record_counter(), self.get_sync_timer()
+        with record_counter, timer:
+            for current in self.started_partitions(context, record_counter, timer):
+                count, last = 0, None
+                records: t.Iterable[t.Any] = self.get_records(current)  # Rows: Structs here
+                for count, last in enumerate(records, start=1):  # noqa: B007
+                    yield last
+                if last is not None:
+                    self._increment_stream_state(last, context=current)
+                record_counter.increment(count)
+                self._finalize_state(self.get_context_state(current))
+        if not context:
+            self._finalize_state(self.stream_state)
+
+    @override
+    def bookmark_file(self, last: t.Any) -> None:
+        """The file's last record is of the partition `records_for_files` is in (it stopped
+        right after yielding it): its bookmark covers the whole file."""
+        if self.skips_sdk_loop:
+            self._increment_stream_state(last, context=self.files_partition)
 
     @override
     def _process_record(

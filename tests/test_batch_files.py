@@ -1,4 +1,5 @@
-"""BATCH files: the tap's writer gives the same rows, manifests and STATE as the SDK's batcher.
+"""BATCH files: the tap's writer gives the same rows, manifests and STATE as the SDK's batcher
+and loop (the tap's bookmarks each file's last row, the SDK's every row).
 
 Each sync runs in process twice, with `BatchFilesMixin` on and off (the SDK's JSONLinesBatcher),
 and the rows in the files each BATCH message names, the message sequence and the STATE
@@ -35,8 +36,10 @@ def batch_sync(config: dict[str, Any], catalog: dict[str, Any], fast: bool) -> l
     """The BATCH (with their files' rows) and STATE messages of one in-process sync."""
     with mock.patch.object(BatchFilesMixin, "fast_batches", fast):
         tap = TapInfinity(config=config, catalog=copy.deepcopy(catalog))
-        # The tap's files take records as they are decoded (Structs); the SDK's take dicts.
-        assert {s.records_as_structs for s in tap.streams.values() if s.selected} == {fast}
+        # The tap's files take records as they are decoded (Structs), past the SDK's per-record
+        # loop; the SDK's take dicts, through it.
+        selected = [s for s in tap.streams.values() if s.selected]
+        assert {(s.records_as_structs, s.skips_sdk_loop) for s in selected} == {(fast, fast)}
         written = sync_in_process(tap)
     messages = []
     for message in written:
