@@ -150,18 +150,23 @@ def main() -> int:
                 check_load(pg, schema, emu)
                 results.append((label, seconds))
 
-            tap_alone = timed(["invoke", "tap-infinity"], base)
-            load("2 parallel jobs, shipped", "parallel", lambda env: parallel_jobs(env, Path(tmp)))
-            load(
-                "meltano run, shipped (COPY)",
-                "shipped",
-                lambda env: timed(["run", "tap-infinity", "target-postgres"], env),
-            )
             batch = json.dumps(
                 {
                     "encoding": {"format": "jsonl", "compression": "gzip"},
                     "storage": {"root": f"file://{tmp}/batches", "prefix": "bench-"},
                 }
+            )
+            tap_alone = timed(["invoke", "tap-infinity"], base)
+            load("2 parallel jobs, shipped", "parallel", lambda env: parallel_jobs(env, Path(tmp)))
+            load(
+                "2 parallel jobs, shipped + BATCH",
+                "parallel_batch",
+                lambda env: parallel_jobs({**env, "TAP_INFINITY_BATCH_CONFIG": batch}, Path(tmp)),
+            )
+            load(
+                "meltano run, shipped (COPY)",
+                "shipped",
+                lambda env: timed(["run", "tap-infinity", "target-postgres"], env),
             )
             load(
                 "meltano run, shipped + BATCH files",
