@@ -5,12 +5,16 @@ could write half a RECORD line and a target would fail on it. Here a signal only
 where nothing is being written: at once if the tap is waiting on the network or for a retry,
 else as soon as it next would wait. The tap then writes a STATE covering exactly what it
 emitted and exits with 128 + the signal's number (143, 130).
+
+Only the main thread is stopped mid-wait: it alone writes messages. Worker threads (recording
+downloads) block the signals, so that they reach the main thread, and stop at their next wait.
 """
 
 from __future__ import annotations
 
 import contextlib
 import signal
+import threading
 import typing as t
 
 
@@ -51,12 +55,22 @@ def held() -> t.Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+def block_in_worker() -> None:
+    """A worker thread's initializer: stop signals are delivered to the main thread, never to
+    this one, so that they wake the main thread from the wait it is in (a download's result)."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+
+
 @contextlib.contextmanager
 def waiting() -> t.Iterator[None]:
-    """A stretch where the tap waits (network, retry sleeps) and may be stopped at once."""
+    """A stretch where the tap waits (network, retry sleeps) and may be stopped at once; in a
+    worker thread, only where it begins."""
     global _waiting
     if requested is not None:
         raise Interrupted(requested)
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     _waiting += 1
     try:
         yield

@@ -169,6 +169,14 @@ SETTINGS_SCHEMA: dict[str, t.Any] = th.PropertiesList(
         "`s3://bucket/prefix` (install the `s3` extra); without it call_recordings reads nothing",
     ),
     th.Property(
+        "recording_downloads",
+        th.IntegerType(minimum=1, maximum=10),
+        default=4,
+        title="Recording downloads at once",
+        description="How many recordings call_recordings downloads at the same time (each waits on "
+        "the API); 1 downloads them one after another",
+    ),
+    th.Property(
         "request_timeout",
         th.NumberType(minimum=1),
         default=300,

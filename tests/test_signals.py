@@ -4,16 +4,22 @@ what it emitted, and exits 143 or 130; a resumed sync then loses nothing and rep
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from emulator import Emulator
+from tap_infinity import interrupt
+from tap_infinity.streams.recordings import finished
 from tests.conftest import tap_config
 from tests.tap_runner import TAP, SyncResult, discover, parse_messages, run_tap, select, write_json
 
@@ -160,3 +166,57 @@ def test_a_signal_during_batch_files_loses_nothing_and_repeats_nothing(
         assert before + resumed.row_ids("triggers_all", igrp) == row_ids, (
             f"igrp {igrp}: lost or repeated rows"
         )
+
+
+@pytest.fixture
+def stop_handler() -> Iterator[None]:
+    """The tap's SIGTERM handler in this process, and the stop it records undone afterwards."""
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: interrupt.request_stop(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        interrupt.requested = None
+
+
+def test_a_worker_thread_waiting_never_stops_the_main_thread_mid_write(stop_handler: None) -> None:
+    """Recording downloads wait in worker threads. A SIGTERM while the main thread writes (held)
+    must not stop it there, nor anywhere it is not waiting itself: the worker does not take the
+    signal, and its waiting does not count as the main thread's. The next wait of either stops."""
+    in_wait, release = threading.Event(), threading.Event()
+
+    def download() -> None:
+        with interrupt.waiting():
+            in_wait.set()
+            release.wait(10)
+        with interrupt.waiting():  # the worker's next wait: it stops there
+            pass
+
+    with ThreadPoolExecutor(1, initializer=interrupt.block_in_worker) as pool:
+        worker = pool.submit(download)
+        assert in_wait.wait(10)
+        try:
+            with interrupt.held():
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.2)  # a worker that took the signal would have the handler run here
+            written = sum(range(100_000))  # the main thread, after its write, not waiting
+        except interrupt.Interrupted:
+            pytest.fail("the main thread was stopped outside a wait of its own")
+        assert written and interrupt.requested == signal.SIGTERM
+        release.set()
+        with pytest.raises(interrupt.Interrupted):
+            worker.result(timeout=10)
+    with pytest.raises(interrupt.Interrupted), interrupt.waiting():
+        pass
+
+
+def test_waiting_on_a_download_stops_at_once(stop_handler: None) -> None:
+    """The main thread waits for each recording's download before writing its record: a SIGTERM
+    stops that wait at once (the download itself would have ended it only after 5 s)."""
+    download: Future[Any] = Future()
+    threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGTERM)).start()
+    threading.Timer(5, download.set_result, (("missing", None, None, None, None),)).start()
+    started = time.monotonic()
+    with pytest.raises(interrupt.Interrupted):
+        finished({}, download, None)
+    assert time.monotonic() - started < 3

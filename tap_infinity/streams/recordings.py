@@ -6,12 +6,16 @@ needed); each recording is downloaded as it streams (never whole in memory) into
 an ``s3://bucket/prefix`` (the ``s3`` extra). The name comes only from the igrp, the rowId and an
 extension looked up from the content type in a fixed list: nothing the server sends (a
 Content-Disposition file name, a content type) can place a file elsewhere or overwrite another.
+`recording_downloads` recordings download at once (each costs the API's time to answer), and the
+records still go out in rowId order, each after its own recording is stored.
 """
 
 from __future__ import annotations
 
 import hashlib
 import typing as t
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 
 import fsspec
@@ -109,15 +113,29 @@ class CallRecordingsStream(RowIdStream):
                 f"{self.where(context)}: cannot use recordings_url {folder!r}: {exc}"
             ) from None
         stored = {name.split(".", 1)[0]: name for name in names}
-        for call in self.read_pages(context, KeysetPaging.for_partition(self, context)):
-            name = stored.get(str(call["rowId"]))
-            if name is None:
-                fill(call, fs, *self.download(context, call["rowId"], fs, folder))
-            else:
-                fill(
-                    call, fs, "kept", f"{folder}/{name}", *stored_size_and_hash(fs, f"{folder}/{name}"), None
-                )
-            yield call
+        workers = int(self.config.get("recording_downloads", 4))
+        # Threads, not the SDK's loop: each download mostly waits on the API. A few more are
+        # asked for than are running, never a whole page; the main thread alone writes.
+        pool = ThreadPoolExecutor(workers, "recording", initializer=interrupt.block_in_worker)
+        pending: deque[tuple[Row, Future[Stored]]] = deque()
+        try:
+            for call in self.read_pages(context, KeysetPaging.for_partition(self, context)):
+                kept = stored.get(str(call["rowId"]))
+                pending.append((call, pool.submit(self.store, context, call["rowId"], fs, folder, kept)))
+                if len(pending) > 2 * workers:
+                    yield finished(*pending.popleft(), fs)
+            while pending:
+                yield finished(*pending.popleft(), fs)
+        finally:
+            # A failure or a signal: downloads not begun are dropped, those under way end (a
+            # signal stops them at their next chunk), and none leaves a file behind.
+            pool.shutdown(cancel_futures=True)
+
+    def store(self, context: Context, row_id: int, fs: t.Any, folder: str, kept: str | None) -> Stored:
+        """The call's recording stored now, or the one an earlier run stored (`kept`: its name)."""
+        if kept is None:
+            return self.download(context, row_id, fs, folder)
+        return "kept", f"{folder}/{kept}", *stored_size_and_hash(fs, f"{folder}/{kept}"), None
 
     def download(self, context: Context, row_id: int, fs: t.Any, folder: str) -> Stored:
         """The recording streamed into `folder` (or `missing`, when the API has none: HTTP 404).
@@ -163,11 +181,15 @@ class CallRecordingsStream(RowIdStream):
 Stored = tuple[str, str | None, int | None, str | None, str | None]
 
 
-def fill(call: Row, fs: t.Any, status: str, path: str | None, *rest: t.Any) -> None:
-    """The call's record: the API's fields, then where and what its recording is."""
+def finished(call: Row, download: Future[Stored], fs: t.Any) -> Row:
+    """The call's record once its recording is stored: the API's fields, then where and what
+    its recording is. A signal stops the wait."""
+    with interrupt.waiting():
+        status, path, *rest = download.result()
     values = (status, path and fs.unstrip_protocol(path), *rest)
     for name, value in zip(("status", "url", "bytes", "sha256", "content_type"), values, strict=True):
         call[name] = value
+    return call
 
 
 def stored_size_and_hash(fs: t.Any, path: str) -> tuple[int, str]:
