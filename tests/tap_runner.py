@@ -51,6 +51,38 @@ def write_json(directory: Path, name: str, value: Any) -> Path:
     return path
 
 
+def start(config: dict[str, Any], catalog: dict[str, Any], directory: Path) -> subprocess.Popen[str]:
+    """The tap, its stdout a pipe read by the test, its log a file (a log pipe left unread fills)."""
+    args = [
+        *TAP,
+        "--config",
+        str(write_json(directory, "config.json", config)),
+        "--catalog",
+        str(write_json(directory, "catalog.json", catalog)),
+    ]
+    with (directory / "tap.log").open("w") as log:
+        return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, text=True)
+
+
+def interrupt_after(
+    proc: subprocess.Popen[str], messages: int, signum: int, kind: str = "RECORD"
+) -> tuple[list[str], str]:
+    """Read until `messages` messages of `kind` have arrived, signal, then read to the end; the
+    lines and the tap's log."""
+    assert proc.stdout is not None
+    lines, seen = [], 0
+    prefix = f'{{"type":"{kind}"'
+    for line in proc.stdout:
+        lines.append(line)
+        seen += line.startswith(prefix)
+        if seen == messages:
+            proc.send_signal(signum)
+            break
+    lines += proc.stdout.readlines()
+    proc.wait(timeout=60)
+    return lines, (Path(proc.args[4]).parent / "tap.log").read_text()
+
+
 def run_tap(
     config: dict[str, Any],
     catalog: dict[str, Any] | None = None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from emulator import Emulator
 from tests.conftest import PASSWORD, USERNAME, tap_config
 from tests.helpers import truth
-from tests.tap_runner import TAP, SyncResult, discover, parse_messages, run_tap, select, write_json
+from tests.tap_runner import SyncResult, discover, interrupt_after, parse_messages, run_tap, select, start
 
 
 @pytest.fixture
@@ -182,22 +181,9 @@ def test_a_signal_during_downloads_loses_nothing_and_leaves_no_part_file(
     # A STATE (which flushes the records before it) every 4 records: the test sees them as they go.
     config = tap_config(emu, recordings_url=str(root), igrps=[202], recording_downloads=4, page_size=4)
     catalog = select(discover(config), ["call_recordings"])
-    args = [*TAP, "--config", str(write_json(tmp_path, "c.json", config)), "--catalog"]
-    proc = subprocess.Popen(
-        [*args, str(write_json(tmp_path, "cat.json", catalog))],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None
-    lines = []
-    for line in proc.stdout:
-        lines.append(line)
-        if sum(one.startswith('{"type":"RECORD"') for one in lines) == 5:
-            proc.send_signal(signal.SIGTERM)
-            break
-    lines += proc.stdout.readlines()
-    assert proc.wait(timeout=30) == 143
+    proc = start(config, catalog, tmp_path)
+    lines, _ = interrupt_after(proc, 5, signal.SIGTERM)
+    assert proc.returncode == 143
     stopped = SyncResult(0, "".join(lines), "")
     parse_messages(stopped.stdout, stopped)
     assert json.loads(lines[-1])["type"] == "STATE"

@@ -7,7 +7,6 @@ import json
 import os
 import random
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -21,35 +20,7 @@ from emulator import Emulator
 from tap_infinity import interrupt
 from tap_infinity.streams.recordings import finished
 from tests.conftest import tap_config
-from tests.tap_runner import TAP, SyncResult, discover, parse_messages, run_tap, select, write_json
-
-
-def start(config: dict[str, Any], catalog: dict[str, Any], directory: Path) -> subprocess.Popen[str]:
-    """The tap, its stdout a pipe read by the test, its log a file (a log pipe left unread fills)."""
-    args = [
-        *TAP,
-        "--config",
-        str(write_json(directory, "config.json", config)),
-        "--catalog",
-        str(write_json(directory, "catalog.json", catalog)),
-    ]
-    with (directory / "tap.log").open("w") as log:
-        return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=log, text=True)
-
-
-def interrupt_after(proc: subprocess.Popen[str], records: int, signum: int) -> tuple[list[str], str]:
-    """Read until `records` RECORD lines have arrived, signal, then read to the end."""
-    assert proc.stdout is not None
-    lines, seen = [], 0
-    for line in proc.stdout:
-        lines.append(line)
-        seen += line.startswith('{"type":"RECORD"')
-        if seen == records:
-            proc.send_signal(signum)
-            break
-    lines += proc.stdout.readlines()
-    proc.wait(timeout=60)
-    return lines, (Path(proc.args[4]).parent / "tap.log").read_text()
+from tests.tap_runner import SyncResult, discover, interrupt_after, parse_messages, run_tap, select, start
 
 
 @pytest.mark.parametrize(
@@ -142,16 +113,8 @@ def test_a_signal_during_batch_files_loses_nothing_and_repeats_nothing(
     files = sum(map(len, everything.values())) // 400
     at = random.Random(seed).randint(1, files - 1)
     proc = start(config, catalog, tmp_path)
-    assert proc.stdout is not None
-    lines, seen = [], 0
-    for line in proc.stdout:
-        lines.append(line)
-        seen += line.startswith('{"type":"BATCH"')
-        if seen == at:
-            proc.send_signal(signal.SIGTERM)
-            break
-    lines += proc.stdout.readlines()
-    assert proc.wait(timeout=60) == 143
+    lines, _ = interrupt_after(proc, at, signal.SIGTERM, kind="BATCH")
+    assert proc.returncode == 143
     messages = [json.loads(line) for line in lines]
     assert messages[-1]["type"] == "STATE"
     sent = [
