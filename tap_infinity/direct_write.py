@@ -44,7 +44,7 @@ class DirectWriteMixin(BatchFilesMixin):
     direct_write: t.ClassVar[bool] = True
     #: When the current page was requested: its records' time_extracted, taken once per page.
     page_extracted_at: datetime = datetime.now(timezone.utc)
-    #: The partition being synced: the one a BATCH file's last record is of.
+    #: The partition of the last record `records_for_files` gave: a BATCH file's last record.
     files_partition: Context | None = None
 
     @cached_property
@@ -163,7 +163,6 @@ class DirectWriteMixin(BatchFilesMixin):
                 meter.with_context(partition)
             current = partition or None
             self._write_starting_replication_value(current)
-            self.files_partition = current
             yield current
 
     @override
@@ -177,21 +176,25 @@ class DirectWriteMixin(BatchFilesMixin):
         record_counter, timer = self.get_record_counter(), self.get_sync_timer()
         with record_counter, timer:
             for current in self.started_partitions(context, record_counter, timer):
-                count, last = 0, None
-                records: t.Iterable[t.Any] = self.get_records(current)  # Rows: Structs here
-                for count, last in enumerate(records, start=1):  # noqa: B007
+                records: t.Iterator[t.Any] = iter(self.get_records(current))  # Rows: Structs here
+                last = next(records, None)
+                if last is not None:  # (an empty or refused partition is in no file)
+                    self.files_partition = current
                     yield last
-                if last is not None:
+                    count = 1
+                    for count, last in enumerate(records, start=2):  # noqa: B007
+                        yield last
                     self._increment_stream_state(last, context=current)
-                record_counter.increment(count)
+                    record_counter.increment(count)
                 self._finalize_state(self.get_context_state(current))
         if not context:
             self._finalize_state(self.stream_state)
 
     @override
     def bookmark_file(self, last: t.Any) -> None:
-        """The file's last record is of the partition `records_for_files` is in (it stopped
-        right after yielding it): its bookmark covers the whole file."""
+        """The file's last record is of `files_partition` (the last partition with a record yet,
+        even when the file ends with the last record and later partitions have none): its
+        bookmark covers the whole file."""
         if self.skips_sdk_loop:
             self._increment_stream_state(last, context=self.files_partition)
 

@@ -17,6 +17,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from singer_sdk.exceptions import FatalAPIError
 
 from emulator import Emulator
 from tap_infinity.batch_files import BatchFilesMixin
@@ -32,15 +33,21 @@ def emu() -> Iterator[Emulator]:
         yield emu
 
 
-def batch_sync(config: dict[str, Any], catalog: dict[str, Any], fast: bool) -> list[dict[str, Any]]:
-    """The BATCH (with their files' rows) and STATE messages of one in-process sync."""
+def batch_sync(
+    config: dict[str, Any],
+    catalog: dict[str, Any],
+    fast: bool,
+    tolerate: tuple[type[BaseException], ...] = (),
+) -> list[dict[str, Any]]:
+    """The BATCH (with their files' rows) and STATE messages of one in-process sync (ended by
+    an error of `tolerate`, or not)."""
     with mock.patch.object(BatchFilesMixin, "fast_batches", fast):
         tap = TapInfinity(config=config, catalog=copy.deepcopy(catalog))
         # The tap's files take records as they are decoded (Structs), past the SDK's per-record
         # loop; the SDK's take dicts, through it.
         selected = [s for s in tap.streams.values() if s.selected]
         assert {(s.records_as_structs, s.skips_sdk_loop) for s in selected} == {(fast, fast)}
-        written = sync_in_process(tap)
+        written = sync_in_process(tap, tolerate)
     messages = []
     for message in written:
         if message["type"] == "BATCH":
@@ -100,3 +107,31 @@ def test_uncompressed_files_are_plain_lines(emu: Emulator, catalog: dict[str, An
     with pytest.raises(UnicodeDecodeError):
         batch_sync(sdk, catalog, False)
     assert all(path.read_bytes()[:2] == b"\x1f\x8b" for path in (tmp_path / "sdk").iterdir())
+
+
+@pytest.mark.parametrize("last_igrp", ["empty", "refused"])
+def test_a_last_igrp_without_rows_gets_no_bookmark(tmp_path: Path, last_igrp: str) -> None:
+    """The last file ends with igrp 101's last row and igrp 202 has none (no triggers, or a 403
+    that skips it): 202 must get no bookmark, else its rows would never be read once it has
+    some (or is allowed again). The same STATE as the SDK's loop."""
+    refused = last_igrp == "refused"
+    with Emulator(
+        {101: 1000, 202: 400 if refused else 0},
+        seed=31,
+        username=USERNAME,
+        password=PASSWORD,
+        forbidden_igrps=[202] if refused else [],
+    ) as emu:
+        catalog = select(discover(tap_config(emu, igrps=[101])), ["triggers_all"])
+        config = tap_config(emu, batch_config=batch_config(tmp_path / "files", "gzip"))
+        outcomes = {
+            fast: batch_sync(config, catalog, fast, tolerate=(FatalAPIError,) if refused else ())
+            for fast in (True, False)
+        }
+    assert outcomes[True] == outcomes[False]
+    state = [m["value"] for m in outcomes[True] if m.get("type") == "STATE"][-1]
+    marks = {
+        p["context"]["igrp"]: p.get("replication_key_value")
+        for p in state["bookmarks"]["triggers_all"]["partitions"]
+    }
+    assert marks.get(101) == int(truth(emu, "triggers_all", 101)[-1]["rowId"]) and marks.get(202) is None
