@@ -77,6 +77,13 @@ class BatchFilesMixin(Stream):
             self.bookmark_file(last)
             yield encoding, [storage.get_url(filename)]
 
+    def write_checkpoint_state(self) -> None:
+        """A STATE now, after a finished partition, day or window; with BATCH none, since its
+        records may still be in a file no BATCH message has announced: the STATE after that
+        message carries the bookmark."""
+        if self.get_batch_config(self.config) is None:
+            self._write_state_message()
+
     def records_for_files(self, context: Context | None) -> t.Iterator[t.Any]:
         """The records to write, bookmarked as the SDK's loop does (each one as it is yielded)."""
         return self._sync_records(context, write_messages=False)

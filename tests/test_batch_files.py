@@ -135,3 +135,24 @@ def test_a_last_igrp_without_rows_gets_no_bookmark(tmp_path: Path, last_igrp: st
         for p in state["bookmarks"]["triggers_all"]["partitions"]
     }
     assert marks.get(101) == int(truth(emu, "triggers_all", 101)[-1]["rowId"]) and marks.get(202) is None
+
+
+def test_day_bookmarks_wait_for_the_file_that_holds_the_days(emu: Emulator, tmp_path: Path) -> None:
+    """channel_metrics bookmarks each finished day. With BATCH its STATE must wait for the BATCH
+    message of the file holding that day's rows: a STATE before it, and a stop before the file
+    is sent, would skip those days next time. Every STATE comes after a BATCH message whose
+    files hold the days it bookmarks."""
+    config = tap_config(emu, start_date="2024-03-01", end_date="2024-03-20", timezone="UTC")
+    catalog = select(discover(config), ["channel_metrics"])
+    files = {**batch_config(tmp_path / "files", "gzip"), "batch_size": 50}
+    messages = batch_sync({**config, "batch_config": files}, catalog, True)
+    assert [m for m in messages if "BATCH" in m] and "BATCH" in messages[0]
+    sent: dict[int, str] = {}
+    for message in messages:
+        if "BATCH" in message:
+            for row in message["rows"]:
+                sent[row["igrp"]] = max(sent.get(row["igrp"], ""), row["date"])
+            continue
+        for part in message["value"]["bookmarks"]["channel_metrics"].get("partitions", []):
+            if part.get("replication_key_value"):
+                assert part["replication_key_value"] <= sent[part["context"]["igrp"]], part

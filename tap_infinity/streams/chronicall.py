@@ -267,7 +267,7 @@ class ChronicallReportsStream(ChronicallStream):
         state["replication_key"] = self.replication_key
         state["replication_key_value"] = end.isoformat()
         self.state_manager.is_flushed = False
-        self._write_state_message()
+        self.write_checkpoint_state()
 
     @override
     def _increment_stream_state(self, latest_record: Record, *, context: Context | None = None) -> None:

@@ -114,7 +114,7 @@ class ChannelMetricsStream(InfinityStream):
             state = self.get_context_state(context)
             state["replication_key"], state["replication_key_value"] = "date", day.isoformat()
             self.state_manager.is_flushed = False
-            self._write_state_message()
+            self.write_checkpoint_state()
 
     def stamp(self, context: Context | None, paging: Paging) -> list[tuple[str, t.Any]]:
         day = t.cast("DayPaging", paging).day.isoformat()

@@ -36,10 +36,8 @@ class RowIdStream(InfinityStream):
         """Says where the partition starts, in rowIds, and writes the STATE of the partitions
         before it. The SDK would log start_date as the bookmark of a first sync (sdk#1677) and
         keep it in the state; and it writes STATE only every STATE_MSG_FREQUENCY records, so a
-        killed sync could lose a finished igrp's bookmark. (Not with BATCH, where STATE must
-        follow the file holding the records.)"""
-        if self.get_batch_config(self.config) is None:
-            self._write_state_message()
+        killed sync could lose a finished igrp's bookmark."""
+        self.write_checkpoint_state()
         after = bookmark(self, context)
         self.logger.info(
             "%s: reading %s", self.where(context), f"after rowId {after}" if after else "from the first row"
