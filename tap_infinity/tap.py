@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import logging
+import os
 import sys
+import threading
 import typing as t
 
 from singer_sdk import Tap
@@ -140,6 +143,13 @@ class TapInfinity(Tap):
             self.logger.warning("%s: stopping after the last whole record", stop)
             if not self.config.get("batch_config"):  # BATCH: the last STATE follows the last file
                 self._state_writer.write_state(self.state)
+            if threading.active_count() > 1:
+                # Downloads still under way would hold the exit until their next wait (a retry
+                # may sleep minutes): everything is written, so leave them, flushed, at once.
+                self.report_imperfect_data()
+                sys.stdout.flush()
+                logging.shutdown()
+                os._exit(stop.exit_code)
             sys.exit(stop.exit_code)
         finally:
             self.report_imperfect_data()

@@ -195,3 +195,25 @@ def test_a_signal_during_downloads_loses_nothing_and_leaves_no_part_file(
     resumed = sync(emu, str(root), stopped.final_state, igrps=[202])
     before, after = stopped.row_ids("call_recordings"), resumed.row_ids("call_recordings")
     assert len(before) >= 5 and before + after == recorded_calls(emu, 202)
+
+
+def test_a_signal_does_not_wait_for_a_download_sleeping_in_a_retry(emu: Emulator, tmp_path: Path) -> None:
+    """Every recording answers 429 with Retry-After 20 s, so each download sleeps in its retry:
+    a SIGTERM then ends the tap at once (143, its STATE last), not after the sleeps."""
+    config = tap_config(
+        emu, recordings_url=str(tmp_path / "audio"), igrps=[202], retry_max_seconds=20, max_retries=3
+    )
+    catalog = select(discover(config), ["call_recordings"])
+    emu.set_faults(rate=0.0, retry_after="20")
+    emu.fail_next("429", count=1000, path_contains="/callRecording/")
+    proc = start(config, catalog, tmp_path)
+    while "/callRecording/" not in str([r.path for r in emu.request_log]):
+        time.sleep(0.05)
+    time.sleep(0.5)  # the downloads are asleep in their retries
+    signalled = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 143
+    assert time.monotonic() - signalled < 5
+    assert proc.stdout is not None
+    assert json.loads(proc.stdout.read().splitlines()[-1])["type"] == "STATE"
+    assert not list((tmp_path / "audio").rglob("*.*"))  # no recording, whole or half

@@ -118,6 +118,7 @@ class CallRecordingsStream(RowIdStream):
         # asked for than are running, never a whole page; the main thread alone writes.
         pool = ThreadPoolExecutor(workers, "recording", initializer=interrupt.block_in_worker)
         pending: deque[tuple[Row, Future[Stored]]] = deque()
+        stopping = False
         try:
             for call in self.read_pages(context, KeysetPaging.for_partition(self, context)):
                 kept = stored.get(str(call["rowId"]))
@@ -126,10 +127,14 @@ class CallRecordingsStream(RowIdStream):
                     yield finished(*pending.popleft(), fs)
             while pending:
                 yield finished(*pending.popleft(), fs)
+        except interrupt.Interrupted:
+            stopping = True
+            raise
         finally:
-            # A failure or a signal: downloads not begun are dropped, those under way end (a
-            # signal stops them at their next chunk), and none leaves a file behind.
-            pool.shutdown(cancel_futures=True)
+            # Downloads not begun are dropped. On a signal the STATE goes out without waiting
+            # for those under way (one may sleep minutes in a retry), and the tap exits with
+            # them unfinished: their files are temporaries, never committed.
+            pool.shutdown(wait=not stopping, cancel_futures=True)
 
     def store(self, context: Context, row_id: int, fs: t.Any, folder: str, kept: str | None) -> Stored:
         """The call's recording stored now, or the one an earlier run stored (`kept`: its name)."""
