@@ -108,8 +108,8 @@ class DirectWriteMixin(BatchFilesMixin):
     ) -> t.Generator[dict, t.Any, t.Any]:
         """On the fast path, records are written here and the bookmark, STATE and record count
         are done at each checkpoint (every STATE_MSG_FREQUENCY records and at the end of each
-        partition) instead of per record. Anything else (stream maps, BATCH, a dry run, child
-        streams) takes the SDK's loop."""
+        partition) instead of per record. Anything else (stream maps, a dry run, child streams)
+        takes the SDK's loop; BATCH files take `records_for_files`."""
         if not (write_messages and self.skips_sdk_loop):
             yield from super()._sync_records(context, write_messages=write_messages)
             return

@@ -114,8 +114,8 @@ class CallRecordingsStream(RowIdStream):
             ) from None
         stored = {name.split(".", 1)[0]: name for name in names}
         workers = int(self.config.get("recording_downloads", 4))
-        # Threads, not the SDK's loop: each download mostly waits on the API. A few more are
-        # asked for than are running, never a whole page; the main thread alone writes.
+        # Threads, since each download mostly waits on the API. Up to twice as many are queued
+        # as run, never a whole page; the main thread alone writes records.
         pool = ThreadPoolExecutor(workers, "recording", initializer=interrupt.block_in_worker)
         pending: deque[tuple[Row, Future[Stored]]] = deque()
         stopping = False
