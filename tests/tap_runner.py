@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
 import io
 import json
 import os
@@ -150,3 +151,14 @@ def sync_in_process(tap: Any, tolerate: tuple[type[BaseException], ...] = ()) ->
     finally:
         sys.stdout = saved
     return [json.loads(line) for line in raw.getvalue().splitlines()]
+
+
+def batch_rows(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows in the local files a BATCH message names, in order (gzip or plain lines)."""
+    rows = []
+    for url in message["manifest"]:
+        body = Path(url.removeprefix("file://")).read_bytes()
+        if message["encoding"]["compression"] == "gzip":
+            body = gzip.decompress(body)
+        rows += [json.loads(line) for line in body.splitlines()]
+    return rows

@@ -9,8 +9,6 @@ messages must be the same; the files must hold the emulator's rows exactly.
 from __future__ import annotations
 
 import copy
-import gzip
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ from tap_infinity.batch_files import BatchFilesMixin
 from tap_infinity.tap import TapInfinity
 from tests.conftest import PASSWORD, USERNAME, tap_config
 from tests.helpers import truth
-from tests.tap_runner import discover, select, sync_in_process
+from tests.tap_runner import batch_rows, discover, select, sync_in_process
 
 
 @pytest.fixture(scope="module")
@@ -51,13 +49,8 @@ def batch_sync(
     messages = []
     for message in written:
         if message["type"] == "BATCH":
-            (url,) = message["manifest"]
-            body = Path(url.removeprefix("file://")).read_bytes()
-            if message["encoding"]["compression"] == "gzip":
-                body = gzip.decompress(body)
-            messages.append(
-                {"BATCH": message["stream"], "rows": [json.loads(row) for row in body.splitlines()]}
-            )
+            assert len(message["manifest"]) == 1  # one file a message
+            messages.append({"BATCH": message["stream"], "rows": batch_rows(message)})
         elif message["type"] == "STATE":
             messages.append(message)
     return messages

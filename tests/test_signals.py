@@ -20,7 +20,16 @@ from emulator import Emulator
 from tap_infinity import interrupt
 from tap_infinity.streams.recordings import finished
 from tests.conftest import tap_config
-from tests.tap_runner import SyncResult, discover, interrupt_after, parse_messages, run_tap, select, start
+from tests.tap_runner import (
+    SyncResult,
+    batch_rows,
+    discover,
+    interrupt_after,
+    parse_messages,
+    run_tap,
+    select,
+    start,
+)
 
 
 @pytest.mark.parametrize(
@@ -117,12 +126,7 @@ def test_a_signal_during_batch_files_loses_nothing_and_repeats_nothing(
     assert proc.returncode == 143
     messages = [json.loads(line) for line in lines]
     assert messages[-1]["type"] == "STATE"
-    sent = [
-        json.loads(row)
-        for message in messages
-        if message["type"] == "BATCH"
-        for row in Path(message["manifest"][0].removeprefix("file://")).read_text().splitlines()
-    ]
+    sent = [row for message in messages if message["type"] == "BATCH" for row in batch_rows(message)]
     resumed = run_tap(tap_config(emu), catalog, messages[-1]["value"])
     for igrp, row_ids in everything.items():
         before = [row["rowId"] for row in sent if row["igrp"] == igrp]
